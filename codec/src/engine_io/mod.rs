@@ -1,0 +1,1 @@
+//! Engine.IO: packets, polling payloads, handshake, query parameters and error codes.

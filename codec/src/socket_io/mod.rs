@@ -1,0 +1,1 @@
+//! Socket.IO: packets, binary attachments and the stateful decoder.
