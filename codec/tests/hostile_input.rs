@@ -14,7 +14,10 @@ use socketio_codec::socket_io::{self, Decoder, Frame, Limits};
 const MAX_SWEPT: usize = 512;
 
 fn decode_everything(bytes: &[u8]) {
-    for v in [engine_io::ProtocolVersion::V3, engine_io::ProtocolVersion::V4] {
+    for v in [
+        engine_io::ProtocolVersion::V3,
+        engine_io::ProtocolVersion::V4,
+    ] {
         let _ = engine_io::Packet::decode_binary(bytes, v);
     }
     for item in engine_io::payload::decode_v3_binary(bytes) {
@@ -28,7 +31,10 @@ fn decode_everything(bytes: &[u8]) {
         let mut stream = engine_io::payload::Decoder::new(format, 1 << 20);
         stream.push(bytes);
         for _ in 0..=bytes.len() + 1 {
-            if !matches!(stream.next_packet(), Ok(socketio_codec::Status::Complete(_))) {
+            if !matches!(
+                stream.next_packet(),
+                Ok(socketio_codec::Status::Complete(_))
+            ) {
                 break;
             }
         }
@@ -43,7 +49,10 @@ fn decode_everything(bytes: &[u8]) {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
-    for v in [engine_io::ProtocolVersion::V3, engine_io::ProtocolVersion::V4] {
+    for v in [
+        engine_io::ProtocolVersion::V3,
+        engine_io::ProtocolVersion::V4,
+    ] {
         let _ = engine_io::Packet::decode_text(text, v);
         let _ = engine_io::payload::decode_v4(text).count();
         let _ = engine_io::payload::decode_v3_text(text).count();
@@ -52,7 +61,10 @@ fn decode_everything(bytes: &[u8]) {
     let _ = Query::parse(text);
     let _ = ErrorBody::decode(text);
     let _ = Frame::parse(text);
-    for v in [socket_io::ProtocolVersion::V4, socket_io::ProtocolVersion::V5] {
+    for v in [
+        socket_io::ProtocolVersion::V4,
+        socket_io::ProtocolVersion::V5,
+    ] {
         let _ = socket_io::Packet::decode(text, v, &Limits::default());
         let mut decoder = Decoder::new(v, Limits::default());
         let _ = decoder.push_text(text);
