@@ -3,6 +3,9 @@
 //! The runner (transports, cases, reports) is built by the conformance-runner issue. Until then
 //! this binary says so and exits with status 2, so that nothing mistakes it for a passing run.
 
+#[allow(dead_code)] // the runner's cases, its callers, are not written yet
+mod transport;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
