@@ -1,18 +1,209 @@
-//! `socketio-conformance`: the conformance runner's command line.
+//! `socketio-conformance`: drives a Socket.IO / Engine.IO server through the conformance
+//! catalogue and grades every case.
 //!
-//! The runner (transports, cases, reports) is built by the conformance-runner issue. Until then
-//! this binary says so and exits with status 2, so that nothing mistakes it for a passing run.
+//! ```text
+//! socketio-conformance run [URL] [FILTER…]   # no URL: the bundled reference testee
+//! socketio-conformance list [FILTER…]
+//! ```
+//!
+//! Exit codes: 0 when every case passes, 1 when not, 2 for usage errors or an unreachable target.
 
-#[allow(dead_code)] // the runner's cases, its callers, are not written yet
+mod case;
+mod cases;
+mod ctx;
+mod report;
+mod runner;
+mod testee;
+#[allow(dead_code)]
 mod transport;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::case::Grade;
+use crate::transport::{Connector, Target, TlsOptions, client_config};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Conformance runner for Engine.IO / Socket.IO servers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the catalogue (or the cases FILTER selects) against URL, or against the bundled
+    /// reference testee when no URL is given.
+    Run(RunArgs),
+    /// List the cases FILTER selects, without running them.
+    List {
+        /// Case-ID prefixes (`EIO4-HS`) or globs (`*/polling-*`).
+        filters: Vec<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The server, e.g. `http://127.0.0.1:3000`; when it does not start with http(s)://, it is
+    /// taken as the first filter and the bundled testee is used.
+    url: Option<String>,
+    /// Case-ID prefixes (`EIO4-HS`) or globs (`*/polling-*`).
+    filters: Vec<String>,
+    /// The Engine.IO path on the server.
+    #[arg(long, default_value = "/socket.io/")]
+    path: String,
+    /// Cases run at once, each on its own sessions.
+    #[arg(short = 'j', long, default_value_t = 4)]
+    jobs: usize,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Print wire transcripts for every case, not only for non-PASS verdicts.
+    #[arg(long)]
+    trace: bool,
+    /// A PEM CA certificate to trust for https/wss.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Accept any TLS certificate (testing only).
+    #[arg(long)]
+    insecure: bool,
+    /// Multiplies every deadline (slow networks, loaded machines).
+    #[arg(long, default_value_t = 1.0)]
+    timeout_scale: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
 fn main() -> ExitCode {
-    let requirements = socketio_spec::requirements().len();
-    eprintln!(
-        "socketio-conformance: the runner is not built yet; the specification it will check has \
-         {requirements} requirements (see spec/)"
-    );
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List { filters } => {
+            for case in runner::select(cases::all(), &filters) {
+                println!("{}  {}", case.id, case.title);
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Run(args) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => return usage_error(&format!("cannot start the runtime: {e}")),
+            };
+            runtime.block_on(run(args))
+        }
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("socketio-conformance: {message}");
     ExitCode::from(2)
+}
+
+async fn run(mut args: RunArgs) -> ExitCode {
+    if let Some(url) = &args.url
+        && !url.starts_with("http://")
+        && !url.starts_with("https://")
+    {
+        args.filters.insert(0, url.clone());
+        args.url = None;
+    }
+    let selected = runner::select(cases::all(), &args.filters);
+    if selected.is_empty() {
+        return usage_error("no case matches the filters (see `socketio-conformance list`)");
+    }
+    let mut testee = None;
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => match testee::Testee::start().await {
+            Ok(t) => {
+                args.path = t.path.clone();
+                let url = t.url.clone();
+                testee = Some(t);
+                url
+            }
+            Err(e) => return usage_error(&e),
+        },
+    };
+    let code = run_against(&args, &url, &selected).await;
+    if let Some(t) = testee {
+        t.stop().await;
+    }
+    code
+}
+
+async fn run_against(args: &RunArgs, url: &str, selected: &[&'static case::Case]) -> ExitCode {
+    let mut target = match Target::parse(url) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    target.path = args.path.clone();
+    let tls = if target.scheme.is_tls() {
+        let options = TlsOptions {
+            ca_file: args.ca.clone(),
+            insecure: args.insecure,
+        };
+        match client_config(&options) {
+            Ok(c) => Some(c),
+            Err(e) => return usage_error(&e.to_string()),
+        }
+    } else {
+        None
+    };
+    let connector = Connector::new(target, tls);
+    let params = match ctx::ServerParams::probe(&connector).await {
+        Ok(p) => p,
+        Err(e) => {
+            return usage_error(&format!(
+                "{url} is not reachable as an Engine.IO v4 server: {e}"
+            ));
+        }
+    };
+    eprintln!(
+        "server: pingInterval {} ms, pingTimeout {} ms, maxPayload {}, upgrades {:?}",
+        params.ping_interval.as_millis(),
+        params.ping_timeout.as_millis(),
+        params
+            .max_payload
+            .map_or("absent".to_owned(), |m| m.to_string()),
+        params.upgrades
+    );
+    let results = runner::run(selected, connector, params, args.jobs, args.timeout_scale).await;
+    let rerun = match &args.url {
+        Some(u) => format!("socketio-conformance run {u}"),
+        None => "socketio-conformance run".to_owned(),
+    };
+    let text = match args.format {
+        Format::Human => report::human(&results, args.trace, &rerun),
+        Format::Json => {
+            serde_json::to_string_pretty(&report::json(&results, url)).unwrap_or_default() + "\n"
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                return usage_error(&format!("cannot write {}: {e}", path.display()));
+            }
+            println!("{}", report::summary(&results));
+        }
+        None => print!("{text}"),
+    }
+    let failed = results
+        .iter()
+        .any(|r| matches!(r.verdict.grade, Grade::Fail | Grade::Error));
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

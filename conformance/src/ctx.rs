@@ -1,0 +1,102 @@
+//! What a case gets: transports recording into its own transcript, and the server's settings as
+//! read from a handshake (house style 23: deadlines derive from them, never from constants).
+
+use std::time::Duration;
+
+use socketio_codec::engine_io::{Handshake, Packet, PacketData, PacketType, ProtocolVersion};
+
+use crate::transport::{Connector, PollingClient, Transcript, TransportError};
+
+/// The server's settings, from the open packet of a probe handshake.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerParams {
+    pub(crate) ping_interval: Duration,
+    pub(crate) ping_timeout: Duration,
+    pub(crate) max_payload: Option<u64>,
+    pub(crate) upgrades: Vec<String>,
+}
+
+impl ServerParams {
+    /// Opens one polling session and reads its open packet.
+    pub(crate) async fn probe(connector: &Connector) -> Result<ServerParams, String> {
+        let polling = PollingClient::new(connector.clone(), Transcript::new());
+        let response = polling
+            .get("EIO=4&transport=polling", Duration::from_secs(10))
+            .await
+            .map_err(|e| format!("the handshake request failed: {e}"))?;
+        let handshake = parse_open(&response.body).map_err(|e| {
+            format!(
+                "the handshake answer (HTTP {}) is not an Engine.IO v4 open packet: {e}",
+                response.status
+            )
+        })?;
+        Ok(ServerParams {
+            ping_interval: Duration::from_millis(handshake.ping_interval),
+            ping_timeout: Duration::from_millis(handshake.ping_timeout),
+            max_payload: handshake.max_payload,
+            upgrades: handshake.upgrades,
+        })
+    }
+}
+
+/// Decodes a body that holds exactly one v4 open packet.
+pub(crate) fn parse_open(body: &[u8]) -> Result<Handshake, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_owned())?;
+    let packet = Packet::decode_text(text, ProtocolVersion::V4).map_err(|e| e.code().to_owned())?;
+    match (packet.kind, &packet.data) {
+        (PacketType::Open, PacketData::Text(json)) => {
+            Handshake::decode(json).map_err(|e| e.code().to_owned())
+        }
+        (kind, _) => Err(format!("first packet is `{}`, not `open`", kind.name())),
+    }
+}
+
+/// The context of one case run.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub(crate) connector: Connector,
+    pub(crate) transcript: Transcript,
+    pub(crate) params: ServerParams,
+    /// Multiplies every deadline (`--timeout-scale`).
+    pub(crate) scale: f64,
+}
+
+impl Ctx {
+    /// A polling client recording into this case's transcript.
+    pub(crate) fn polling(&self) -> PollingClient {
+        PollingClient::new(self.connector.clone(), self.transcript.clone())
+    }
+
+    /// A deadline for one exchange that needs no server timer: a round trip on loopback, scaled.
+    pub(crate) fn quick(&self) -> Duration {
+        self.scaled(Duration::from_secs(2))
+    }
+
+    /// The heartbeat window: pingInterval + pingTimeout, plus a tolerance, scaled.
+    pub(crate) fn heartbeat_window(&self) -> Duration {
+        let p = &self.params;
+        self.scaled(p.ping_interval + p.ping_timeout + self.tolerance())
+    }
+
+    /// The tolerance added to server timers: a tenth of the ping interval, at least 100 ms.
+    pub(crate) fn tolerance(&self) -> Duration {
+        (self.params.ping_interval / 10).max(Duration::from_millis(100))
+    }
+
+    pub(crate) fn scaled(&self, d: Duration) -> Duration {
+        d.mul_f64(self.scale.max(0.01))
+    }
+
+    /// Opens a polling session and returns its open packet.
+    pub(crate) async fn open_polling(&self) -> Result<Handshake, String> {
+        let response = self
+            .polling()
+            .get("EIO=4&transport=polling", self.quick())
+            .await
+            .map_err(|e: TransportError| e.to_string())?;
+        if response.status != 200 {
+            return Err(format!("handshake answered HTTP {}", response.status));
+        }
+        parse_open(&response.body)
+    }
+}

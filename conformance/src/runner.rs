@@ -1,0 +1,125 @@
+//! Runs the selected cases, each on its own sessions and transcript, `jobs` at a time, and
+//! returns results in catalogue order (deterministic whatever the concurrency).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::case::{Case, Grade, Verdict};
+use crate::ctx::{Ctx, ServerParams};
+use crate::transport::{Connector, Transcript};
+
+/// The result of one case.
+pub(crate) struct CaseResult {
+    pub(crate) case: &'static Case,
+    pub(crate) verdict: Verdict,
+    pub(crate) duration: Duration,
+    pub(crate) transcript: Transcript,
+}
+
+/// Selects cases by ID prefix or `*` glob; no filter selects all.
+pub(crate) fn select(cases: Vec<&'static Case>, filters: &[String]) -> Vec<&'static Case> {
+    if filters.is_empty() {
+        return cases;
+    }
+    cases
+        .into_iter()
+        .filter(|c| filters.iter().any(|f| matches(f, c.id)))
+        .collect()
+}
+
+fn matches(filter: &str, id: &str) -> bool {
+    if !filter.contains('*') {
+        return id.starts_with(filter);
+    }
+    // A glob: `*` matches any run of characters.
+    let parts: Vec<&str> = filter.split('*').collect();
+    let mut rest = id;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+/// Runs `cases` against the server behind `connector`.
+pub(crate) async fn run(
+    cases: &[&'static Case],
+    connector: Connector,
+    params: ServerParams,
+    jobs: usize,
+    scale: f64,
+) -> Vec<CaseResult> {
+    let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    let mut handles = Vec::new();
+    for case in cases {
+        let case: &'static Case = case;
+        let ctx = Ctx {
+            connector: connector.clone(),
+            transcript: Transcript::new(),
+            params: params.clone(),
+            scale,
+        };
+        let permits = permits.clone();
+        // Every case ends: its own deadline bounds it, whatever the server does.
+        let limit = ctx.scaled(Duration::from_secs(30)) + ctx.heartbeat_window() * 2;
+        handles.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let transcript = ctx.transcript.clone();
+            let started = Instant::now();
+            let verdict = match tokio::time::timeout(limit, (case.run)(ctx)).await {
+                Ok(v) => v,
+                Err(_) => Verdict::new(
+                    Grade::Error,
+                    "the case completes",
+                    format!("the case did not finish within {} ms", limit.as_millis()),
+                ),
+            };
+            CaseResult {
+                case,
+                verdict,
+                duration: started.elapsed(),
+                transcript,
+            }
+        }));
+    }
+    let mut results = Vec::new();
+    for (handle, case) in handles.into_iter().zip(cases) {
+        results.push(match handle.await {
+            Ok(r) => r,
+            Err(e) => CaseResult {
+                case,
+                verdict: Verdict::error(format!("the case panicked: {e}")),
+                duration: Duration::ZERO,
+                transcript: Transcript::new(),
+            },
+        });
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn prefixes_and_globs() {
+        assert!(matches("EIO4-HS", "EIO4-HS-002/polling-open"));
+        assert!(!matches("EIO4-HB", "EIO4-HS-002/polling-open"));
+        assert!(matches("EIO4-*/polling-*", "EIO4-HS-002/polling-open"));
+        assert!(matches("*open", "EIO4-HS-002/polling-open"));
+        assert!(!matches("*close", "EIO4-HS-002/polling-open"));
+    }
+}

@@ -1,0 +1,54 @@
+//! The whole catalogue against the bundled reference testee (the real Node socket.io 4 server,
+//! started by the runner on a free loopback port), and the CLI's exit codes.
+
+use std::process::Command;
+
+fn runner() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_socketio-conformance"))
+}
+
+// spec: EIO4-HS-002, EIO4-HS-004, EIO4-HS-012, EIO4-ERR-002, EIO4-ERR-003, EIO4-ERR-004
+// spec: EIO4-ERR-007, EIO4-HB-001, EIO4-HB-003
+#[test]
+fn every_case_passes_against_the_bundled_node_testee() {
+    let output = runner()
+        .args(["run", "--format", "json"])
+        .output()
+        .expect("run socketio-conformance");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the catalogue did not pass against the bundled testee (exit {:?}).\n\
+         If the testee could not start, install Node.js 20 and npm.\nstderr:\n{stderr}\nstdout:\n{stdout}",
+        output.status.code()
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(report["schema_version"], 1);
+    let cases = report["cases"].as_array().expect("cases");
+    assert!(!cases.is_empty());
+    for case in cases {
+        assert_eq!(case["grade"], "PASS", "{case:#}");
+    }
+}
+
+#[test]
+fn an_unreachable_target_exits_2_with_one_line() {
+    let output = runner()
+        .args(["run", "http://127.0.0.1:1"])
+        .output()
+        .expect("run socketio-conformance");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not reachable"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_filter_is_a_usage_error() {
+    let output = runner()
+        .args(["run", "http://127.0.0.1:1", "NO-SUCH-CASE"])
+        .output()
+        .expect("run socketio-conformance");
+    assert_eq!(output.status.code(), Some(2));
+}
