@@ -49,6 +49,7 @@ mod handshake;
 mod packet;
 pub mod payload;
 mod query;
+pub mod session;
 mod sid;
 mod version;
 

@@ -65,6 +65,7 @@
 //! - EVENT `2` and ACK `3<id>` without payload are accepted (SIO5-VAL-006, SIO5-VAL-007).
 
 pub mod binary;
+pub mod session;
 
 mod ack_id;
 mod decoder;
