@@ -104,3 +104,14 @@ macro_rules! case_fn {
     }};
 }
 pub(crate) use case_fn;
+
+/// Wraps an `async fn(Ctx, Transport) -> Verdict` for one transport as a [`Case::run`].
+macro_rules! case_fn_on {
+    ($f:path, $t:expr) => {{
+        fn run(ctx: $crate::ctx::Ctx) -> $crate::case::CaseFuture {
+            Box::pin($f(ctx, $t))
+        }
+        run
+    }};
+}
+pub(crate) use case_fn_on;

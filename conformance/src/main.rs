@@ -10,7 +10,10 @@
 
 mod case;
 mod cases;
+#[allow(dead_code)] // helpers the growing catalogue uses
+mod client;
 mod ctx;
+mod features;
 mod report;
 mod runner;
 mod testee;
@@ -78,6 +81,9 @@ struct RunArgs {
     /// Multiplies every deadline (slow networks, loaded machines).
     #[arg(long, default_value_t = 1.0)]
     timeout_scale: f64,
+    /// The testee-contract features to test (comma-separated), instead of asking the testee.
+    #[arg(long, value_delimiter = ',')]
+    features: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -178,7 +184,34 @@ async fn run_against(args: &RunArgs, url: &str, selected: &[&'static case::Case]
             .map_or("absent".to_owned(), |m| m.to_string()),
         params.upgrades
     );
-    let results = runner::run(selected, connector, params, args.jobs, args.timeout_scale).await;
+    let discovery = ctx::Ctx {
+        connector: connector.clone(),
+        transcript: transport::Transcript::new(),
+        params: params.clone(),
+        scale: args.timeout_scale,
+    };
+    let (features, how) = match &args.features {
+        Some(list) => {
+            if let Some(bad) = list.iter().find(|f| !features::ALL.contains(&f.as_str())) {
+                return usage_error(&format!(
+                    "unknown feature `{bad}`; features are {}",
+                    features::ALL.join(", ")
+                ));
+            }
+            (list.clone(), "from --features".to_owned())
+        }
+        None => features::discover(&discovery).await,
+    };
+    eprintln!("features: {} ({how})", features.join(", "));
+    let results = runner::run(
+        selected,
+        connector,
+        params,
+        args.jobs,
+        args.timeout_scale,
+        &features,
+    )
+    .await;
     let rerun = match &args.url {
         Some(u) => format!("socketio-conformance run {u}"),
         None => "socketio-conformance run".to_owned(),

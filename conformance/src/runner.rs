@@ -61,6 +61,7 @@ pub(crate) async fn run(
     params: ServerParams,
     jobs: usize,
     scale: f64,
+    features: &[String],
 ) -> Vec<CaseResult> {
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let mut handles = Vec::new();
@@ -72,6 +73,32 @@ pub(crate) async fn run(
             params: params.clone(),
             scale,
         };
+        let missing: Vec<&str> = case
+            .features
+            .iter()
+            .copied()
+            .filter(|f| !features.iter().any(|have| have == f))
+            .collect();
+        if !missing.is_empty() {
+            let verdict = Verdict::new(
+                Grade::Unsupported,
+                format!("a testee implementing {}", case.features.join(", ")),
+                format!(
+                    "the testee lacks {} (it implements {})",
+                    missing.join(", "),
+                    features.join(", ")
+                ),
+            );
+            handles.push(tokio::spawn(async move {
+                CaseResult {
+                    case,
+                    verdict,
+                    duration: Duration::ZERO,
+                    transcript: Transcript::new(),
+                }
+            }));
+            continue;
+        }
         let permits = permits.clone();
         // Every case ends: its own deadline bounds it, whatever the server does.
         let limit = ctx.scaled(Duration::from_secs(30)) + ctx.heartbeat_window() * 2;

@@ -1,6 +1,7 @@
 //! The catalogue: every section's cases, in report order (one registration point).
 
 pub(crate) mod engine_io;
+pub(crate) mod socket_io;
 
 use crate::case::Case;
 
@@ -10,6 +11,8 @@ pub(crate) fn all() -> Vec<&'static Case> {
         engine_io::handshake::CASES,
         engine_io::errors::CASES,
         engine_io::heartbeat::CASES,
+        socket_io::connect::CASES,
+        socket_io::events::CASES,
     ];
     sections.iter().flat_map(|s| s.iter()).collect()
 }

@@ -1,0 +1,4 @@
+//! Socket.IO v5 cases, one file per spec section.
+
+pub(crate) mod connect;
+pub(crate) mod events;

@@ -1,0 +1,22 @@
+//! Clients that cases drive: Engine.IO sessions with raw control, and a Socket.IO connection
+//! that keeps its heartbeat alive by itself.
+//!
+//! Every byte goes through the codec (house style: the codec is the single source of truth for
+//! bytes); the `*_raw` methods exist for cases that must send what a correct encoder refuses to
+//! produce, and say so where they are called.
+//!
+//! - [`EngineWs`]: one Engine.IO session over WebSocket (WebSocket-only, or the new transport of
+//!   an upgrade). Pings are answered only if the case asks (`auto_pong`).
+//! - [`EnginePolling`]: one Engine.IO session over HTTP long-polling, request by request.
+//! - [`SioConn`]: a Socket.IO connection over either transport, with a driver task that answers
+//!   pings, keeps a GET outstanding on polling, decodes every message with the codec's
+//!   `socket_io::Decoder`, and buffers what arrives so a case never misses a packet
+//!   (interop-bugs #25).
+
+mod engine;
+mod sio;
+
+#[allow(unused_imports)]
+pub(crate) use engine::{EnginePolling, EngineWs, Incoming};
+#[allow(unused_imports)]
+pub(crate) use sio::{SioConn, SioItem, Transport};

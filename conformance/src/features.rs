@@ -1,0 +1,55 @@
+//! Which testee-contract features the server implements (TESTEE1-CORE-005 to 007).
+
+use std::time::Duration;
+
+use socketio_codec::socket_io::Value;
+
+use crate::client::{SioConn, Transport};
+use crate::ctx::Ctx;
+
+/// Every feature name of the contract.
+pub(crate) const ALL: &[&str] = &[
+    "core",
+    "server-ack",
+    "broadcast",
+    "rooms",
+    "targeted",
+    "lifecycle",
+    "server-disconnect",
+    "connect-error",
+];
+
+/// Asks the testee with the `features` event; a testee that does not answer implements `core`
+/// only (TESTEE1-CORE-007). Returns the list and a note saying how it was found.
+pub(crate) async fn discover(ctx: &Ctx) -> (Vec<String>, String) {
+    let transport = if ctx.params.upgrades.iter().any(|u| u == "websocket") {
+        Transport::WebSocket
+    } else {
+        Transport::Polling
+    };
+    let answer = async {
+        let (mut conn, _) = SioConn::open_joined(ctx, transport, "/", None).await?;
+        conn.emit(
+            "/",
+            &Value::Array(vec![Value::String("features".into())]),
+            Some(1),
+        )?;
+        let args = conn.expect_ack("/", 1, ctx.quick()).await?;
+        conn.close();
+        match args.first() {
+            Some(Value::Array(names)) => Ok(names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect::<Vec<_>>()),
+            other => Err(format!("`features` answered {other:?}")),
+        }
+    };
+    match tokio::time::timeout(ctx.quick() + Duration::from_secs(1), answer).await {
+        Ok(Ok(names)) => (names, "as the testee's `features` answer says".to_owned()),
+        Ok(Err(e)) => (vec!["core".to_owned()], format!("core only: {e}")),
+        Err(_) => (
+            vec!["core".to_owned()],
+            "core only: no answer to `features`".to_owned(),
+        ),
+    }
+}
