@@ -55,6 +55,20 @@ impl Grade {
             Grade::Error => "ERROR",
         }
     }
+
+    /// Parses a label back (expectation files).
+    pub(crate) fn from_label(label: &str) -> Option<Grade> {
+        [
+            Grade::Pass,
+            Grade::NonStrict,
+            Grade::Informational,
+            Grade::Unsupported,
+            Grade::Fail,
+            Grade::Error,
+        ]
+        .into_iter()
+        .find(|g| g.label() == label)
+    }
 }
 
 /// The result of one case: the grade, what was expected and what was seen.

@@ -13,6 +13,7 @@ mod cases;
 #[allow(dead_code)] // helpers the growing catalogue uses
 mod client;
 mod ctx;
+mod expect;
 mod features;
 mod report;
 mod runner;
@@ -20,7 +21,8 @@ mod testee;
 #[allow(dead_code)]
 mod transport;
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -81,6 +83,10 @@ struct RunArgs {
     /// Multiplies every deadline (slow networks, loaded machines).
     #[arg(long, default_value_t = 1.0)]
     timeout_scale: f64,
+    /// Committed expected outcomes (conformance/expectations/<server>.json): the run passes when
+    /// every outcome matches them, and fails on any change, in either direction.
+    #[arg(long)]
+    expect: Option<PathBuf>,
     /// The testee-contract features to test (comma-separated), instead of asking the testee.
     #[arg(long, value_delimiter = ',')]
     features: Option<Vec<String>>,
@@ -90,6 +96,7 @@ struct RunArgs {
 enum Format {
     Human,
     Json,
+    Junit,
 }
 
 fn main() -> ExitCode {
@@ -128,6 +135,13 @@ async fn run(mut args: RunArgs) -> ExitCode {
     if selected.is_empty() {
         return usage_error("no case matches the filters (see `socketio-conformance list`)");
     }
+    let expectations = match &args.expect {
+        Some(path) => match expect::Expectations::load(path, &cases::all()) {
+            Ok(e) => Some(e),
+            Err(e) => return usage_error(&e),
+        },
+        None => None,
+    };
     let mut testee = None;
     let url = match &args.url {
         Some(url) => url.clone(),
@@ -141,14 +155,19 @@ async fn run(mut args: RunArgs) -> ExitCode {
             Err(e) => return usage_error(&e),
         },
     };
-    let code = run_against(&args, &url, &selected).await;
+    let code = run_against(&args, &url, &selected, expectations.as_ref()).await;
     if let Some(t) = testee {
         t.stop().await;
     }
     code
 }
 
-async fn run_against(args: &RunArgs, url: &str, selected: &[&'static case::Case]) -> ExitCode {
+async fn run_against(
+    args: &RunArgs,
+    url: &str,
+    selected: &[&'static case::Case],
+    expectations: Option<&expect::Expectations>,
+) -> ExitCode {
     let mut target = match Target::parse(url) {
         Ok(t) => t,
         Err(e) => return usage_error(&e.to_string()),
@@ -210,17 +229,20 @@ async fn run_against(args: &RunArgs, url: &str, selected: &[&'static case::Case]
         args.jobs,
         args.timeout_scale,
         &features,
+        std::io::stderr().is_terminal() && selected.len() > 20,
     )
     .await;
     let rerun = match &args.url {
         Some(u) => format!("socketio-conformance run {u}"),
         None => "socketio-conformance run".to_owned(),
     };
+    let color = args.output.is_none() && std::io::stdout().is_terminal();
     let text = match args.format {
-        Format::Human => report::human(&results, args.trace, &rerun),
+        Format::Human => report::human(&results, args.trace, &rerun, color),
         Format::Json => {
             serde_json::to_string_pretty(&report::json(&results, url)).unwrap_or_default() + "\n"
         }
+        Format::Junit => report::junit(&results, url),
     };
     match &args.output {
         Some(path) => {
@@ -231,12 +253,39 @@ async fn run_against(args: &RunArgs, url: &str, selected: &[&'static case::Case]
         }
         None => print!("{text}"),
     }
-    let failed = results
-        .iter()
-        .any(|r| matches!(r.verdict.grade, Grade::Fail | Grade::Error));
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    match expectations {
+        Some(expected) => {
+            let mismatches = expected.mismatches(&results);
+            for m in &mismatches {
+                eprintln!(
+                    "expectation mismatch: {} is {}, expected {}{}",
+                    m.id,
+                    m.got.label(),
+                    m.expected.label(),
+                    m.reason
+                        .as_deref()
+                        .map_or(String::new(), |r| format!(" ({r})"))
+                );
+            }
+            if mismatches.is_empty() {
+                eprintln!(
+                    "every outcome matches {}",
+                    args.expect.as_deref().unwrap_or(Path::new("")).display()
+                );
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        None => {
+            let failed = results
+                .iter()
+                .any(|r| matches!(r.verdict.grade, Grade::Fail | Grade::Error));
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
     }
 }

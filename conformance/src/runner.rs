@@ -2,6 +2,7 @@
 //! returns results in catalogue order (deterministic whatever the concurrency).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -27,6 +28,15 @@ pub(crate) fn select(cases: Vec<&'static Case>, filters: &[String]) -> Vec<&'sta
         .into_iter()
         .filter(|c| filters.iter().any(|f| matches(f, c.id)))
         .collect()
+}
+
+/// Whether an expectation pattern (an exact ID, or a `*` glob) names `id`.
+pub(crate) fn matches_pattern(pattern: &str, id: &str) -> bool {
+    if pattern.contains('*') {
+        matches(pattern, id)
+    } else {
+        pattern == id
+    }
 }
 
 fn matches(filter: &str, id: &str) -> bool {
@@ -62,8 +72,11 @@ pub(crate) async fn run(
     jobs: usize,
     scale: f64,
     features: &[String],
+    progress: bool,
 ) -> Vec<CaseResult> {
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = cases.len();
     let mut handles = Vec::new();
     for case in cases {
         let case: &'static Case = case;
@@ -100,6 +113,7 @@ pub(crate) async fn run(
             continue;
         }
         let permits = permits.clone();
+        let done = done.clone();
         // Every case ends: its own deadline bounds it, whatever the server does.
         let limit = ctx.scaled(Duration::from_secs(30)) + ctx.heartbeat_window() * 2;
         handles.push(tokio::spawn(async move {
@@ -114,6 +128,21 @@ pub(crate) async fn run(
                     format!("the case did not finish within {} ms", limit.as_millis()),
                 ),
             };
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if progress {
+                // A one-line progress bar on the terminal's stderr; the report goes to stdout.
+                let width = 30;
+                let filled = finished * width / total.max(1);
+                eprint!(
+                    "\r[{}{}] {finished}/{total} {:<60.60}",
+                    "#".repeat(filled),
+                    " ".repeat(width - filled),
+                    case.id
+                );
+                if finished == total {
+                    eprint!("\r{:<100}\r", "");
+                }
+            }
             CaseResult {
                 case,
                 verdict,

@@ -12,7 +12,11 @@ fn runner() -> Command {
 #[test]
 fn every_case_passes_against_the_bundled_node_testee() {
     let output = runner()
-        .args(["run", "--format", "json"])
+        .args(["run", "--format", "json", "--expect"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/expectations/node-socketio-4.json"
+        ))
         .output()
         .expect("run socketio-conformance");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -51,4 +55,47 @@ fn an_unknown_filter_is_a_usage_error() {
         .output()
         .expect("run socketio-conformance");
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// A listed outcome that no longer happens fails the run, in either direction.
+#[test]
+fn expectations_fail_the_run_when_an_outcome_changes() {
+    let dir = std::env::temp_dir().join(format!("sio-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("expect.json");
+    std::fs::write(
+        &file,
+        r#"{"expectations":[{"case":"EIO4-ERR-002/transport-unknown","grade":"FAIL","reason":"pretend the server got this wrong"}]}"#,
+    )
+    .expect("write expectations");
+    let output = runner()
+        .args(["run", "EIO4-ERR-002", "--expect"])
+        .arg(&file)
+        .output()
+        .expect("run socketio-conformance");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "expectation mismatch: EIO4-ERR-002/transport-unknown is PASS, expected FAIL"
+        ),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn junit_report_has_a_suite_per_area() {
+    let output = runner()
+        .args(["run", "EIO4-ERR", "--format", "junit"])
+        .output()
+        .expect("run socketio-conformance");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.starts_with("<?xml"), "{stdout}");
+    assert!(stdout.contains(r#"<testsuite name="EIO4-ERR""#), "{stdout}");
+    assert!(
+        stdout.contains(r#"<testcase name="EIO4-ERR-002/transport-unknown""#),
+        "{stdout}"
+    );
 }
