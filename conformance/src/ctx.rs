@@ -59,6 +59,8 @@ pub(crate) struct Ctx {
     pub(crate) params: ServerParams,
     /// Multiplies every deadline (`--timeout-scale`).
     pub(crate) scale: f64,
+    /// How many clients the broadcast cases connect (`--clients`).
+    pub(crate) clients: usize,
 }
 
 impl Ctx {

@@ -83,6 +83,9 @@ struct RunArgs {
     /// Multiplies every deadline (slow networks, loaded machines).
     #[arg(long, default_value_t = 1.0)]
     timeout_scale: f64,
+    /// How many clients the broadcast cases connect (at least 2).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..))]
+    clients: u16,
     /// Committed expected outcomes (conformance/expectations/<server>.json): the run passes when
     /// every outcome matches them, and fails on any change, in either direction.
     #[arg(long)]
@@ -208,6 +211,7 @@ async fn run_against(
         transcript: transport::Transcript::new(),
         params: params.clone(),
         scale: args.timeout_scale,
+        clients: usize::from(args.clients),
     };
     let (features, how) = match &args.features {
         Some(list) => {
@@ -222,16 +226,14 @@ async fn run_against(
         None => features::discover(&discovery).await,
     };
     eprintln!("features: {} ({how})", features.join(", "));
-    let results = runner::run(
-        selected,
-        connector,
-        params,
-        args.jobs,
-        args.timeout_scale,
-        &features,
-        std::io::stderr().is_terminal() && selected.len() > 20,
-    )
-    .await;
+    let config = runner::RunConfig {
+        jobs: args.jobs,
+        scale: args.timeout_scale,
+        clients: usize::from(args.clients),
+        progress: std::io::stderr().is_terminal() && selected.len() > 20,
+        features,
+    };
+    let results = runner::run(selected, connector, params, &config).await;
     let rerun = match &args.url {
         Some(u) => format!("socketio-conformance run {u}"),
         None => "socketio-conformance run".to_owned(),

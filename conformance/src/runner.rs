@@ -64,16 +64,34 @@ fn matches(filter: &str, id: &str) -> bool {
     rest.is_empty()
 }
 
+/// How a run goes, from the command line.
+pub(crate) struct RunConfig {
+    /// Cases at once.
+    pub(crate) jobs: usize,
+    /// Deadline multiplier.
+    pub(crate) scale: f64,
+    /// Clients of the broadcast cases.
+    pub(crate) clients: usize,
+    /// The testee-contract features the server implements.
+    pub(crate) features: Vec<String>,
+    /// Draw a progress bar on stderr.
+    pub(crate) progress: bool,
+}
+
 /// Runs `cases` against the server behind `connector`.
 pub(crate) async fn run(
     cases: &[&'static Case],
     connector: Connector,
     params: ServerParams,
-    jobs: usize,
-    scale: f64,
-    features: &[String],
-    progress: bool,
+    config: &RunConfig,
 ) -> Vec<CaseResult> {
+    let RunConfig {
+        jobs,
+        scale,
+        clients,
+        ref features,
+        progress,
+    } = *config;
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let done = Arc::new(AtomicUsize::new(0));
     let total = cases.len();
@@ -85,6 +103,7 @@ pub(crate) async fn run(
             transcript: Transcript::new(),
             params: params.clone(),
             scale,
+            clients,
         };
         let missing: Vec<&str> = case
             .features

@@ -19,4 +19,4 @@ mod sio;
 #[allow(unused_imports)]
 pub(crate) use engine::{EnginePolling, EngineWs, Incoming};
 #[allow(unused_imports)]
-pub(crate) use sio::{SioConn, SioItem, Transport};
+pub(crate) use sio::{SioConn, SioItem, Transport, event_args, show};

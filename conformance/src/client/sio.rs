@@ -33,6 +33,54 @@ impl Transport {
     }
 }
 
+/// Compact JSON text of values, binary shown as `<hex>` (for `expected` / `seen`).
+pub(crate) fn show(values: &[Value]) -> String {
+    fn one(v: &Value, out: &mut String) {
+        match v {
+            Value::Binary(b) => {
+                out.push('<');
+                for byte in b {
+                    out.push_str(&format!("{byte:02x}"));
+                }
+                out.push('>');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    one(item, out);
+                }
+                out.push(']');
+            }
+            Value::Object(members) => {
+                out.push('{');
+                for (i, (k, item)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                    out.push(':');
+                    one(item, out);
+                }
+                out.push('}');
+            }
+            other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+        }
+    }
+    let mut out = String::new();
+    one(&Value::Array(values.to_vec()), &mut out);
+    out
+}
+
+/// The event `name` with `args`, as the array an EVENT carries.
+pub(crate) fn event_args(name: &str, args: &[Value]) -> Value {
+    let mut all = vec![Value::String(name.to_owned())];
+    all.extend_from_slice(args);
+    Value::Array(all)
+}
+
 /// What arrives on a Socket.IO connection.
 #[derive(Debug, Clone)]
 pub(crate) enum SioItem {
@@ -80,6 +128,14 @@ impl SioItem {
             _ => return None,
         };
         Some((name, items, ack))
+    }
+
+    /// Whether this is event `name` on `nsp` whose first argument is `first`.
+    pub(crate) fn is_event_with(&self, nsp: &str, name: &str, first: &Value) -> bool {
+        self.namespace() == Some(nsp)
+            && self
+                .event()
+                .is_some_and(|(n, args, _)| n == name && args.first() == Some(first))
     }
 
     /// `(ack id, arguments)` when this is an ACK / BINARY_ACK.
@@ -396,55 +452,55 @@ impl SioConn {
     }
 }
 
-/// How often the drivers look at queued commands while waiting for the server.
-const POLL_STEP: Duration = Duration::from_millis(5);
+/// How long a driver waits for the server before looking again (nothing is recorded for a quiet
+/// period; the driver ends when the connection ends or the [`SioConn`] is dropped).
+const IDLE: Duration = Duration::from_secs(3600);
 
 async fn drive_ws(
     mut ws: EngineWs,
     mut commands: mpsc::UnboundedReceiver<Command>,
     items: mpsc::UnboundedSender<SioItem>,
 ) {
+    enum Step {
+        Command(Option<Command>),
+        Incoming(Result<Incoming, String>),
+    }
     let mut decoder = Decoder::new(ProtocolVersion::V5, Limits::default());
-    // Ends when the connection ends or the SioConn is dropped (the task is aborted then).
+    // Bounded: each round handles one command or one message; the task is aborted on drop.
     loop {
-        loop {
-            match commands.try_recv() {
-                Ok(Command::Message(p)) => {
-                    let _ = ws.send(&p).await;
-                }
-                Ok(Command::RawEngine(text)) => {
-                    let _ = ws.send_raw_text(&text).await;
-                }
-                Ok(Command::Close) => {
-                    let _ = ws.ws.close(None, Duration::from_secs(2)).await;
-                }
-                Ok(Command::DropTcp) => ws.ws.drop_tcp().await,
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => return,
+        // Both futures are dropped before the step is handled; both are cancel-safe.
+        let step = tokio::select! {
+            biased;
+            command = commands.recv() => Step::Command(command),
+            incoming = ws.recv(IDLE) => Step::Incoming(incoming),
+        };
+        match step {
+            Step::Command(None) => return,
+            Step::Command(Some(Command::Message(p))) => {
+                let _ = ws.send(&p).await;
             }
-        }
-        let incoming = match ws.recv(POLL_STEP).await {
-            Ok(i) => i,
-            Err(e) if e.contains("timed out") || e.contains("timeout") => continue,
-            Err(e) => {
+            Step::Command(Some(Command::RawEngine(text))) => {
+                let _ = ws.send_raw_text(&text).await;
+            }
+            Step::Command(Some(Command::Close)) => {
+                let _ = ws.ws.close(None, Duration::from_secs(2)).await;
+            }
+            Step::Command(Some(Command::DropTcp)) => ws.ws.drop_tcp().await,
+            Step::Incoming(Err(e)) => {
                 let _ = items.send(SioItem::Closed(e));
                 return;
             }
-        };
-        match incoming {
-            Incoming::Packet(p) => {
+            Step::Incoming(Ok(Incoming::Packet(p))) => {
                 if p.kind == EioType::Ping {
                     let _ = ws.send(&EioPacket::pong()).await;
-                    continue;
-                }
-                if !deliver(&mut decoder, &p, &items) {
+                } else if !deliver(&mut decoder, &p, &items) {
                     return;
                 }
             }
-            Incoming::Undecodable(code) => {
+            Step::Incoming(Ok(Incoming::Undecodable(code))) => {
                 let _ = items.send(SioItem::Invalid(format!("engine.io: {code}")));
             }
-            Incoming::Closed(code) => {
+            Step::Incoming(Ok(Incoming::Closed(code))) => {
                 let how = code.map_or("no close frame".to_owned(), |c| {
                     format!("WebSocket close {c}")
                 });
@@ -461,29 +517,36 @@ async fn drive_polling(
     mut commands: mpsc::UnboundedReceiver<Command>,
     items: mpsc::UnboundedSender<SioItem>,
 ) {
+    enum Step {
+        Command(Option<Command>),
+        Response(Result<crate::transport::HttpResponse, crate::transport::TransportError>),
+    }
     let mut decoder = Decoder::new(ProtocolVersion::V5, Limits::default());
     let mut get = polling.spawn_get(long);
+    // Bounded: each round handles one command or one GET response; aborted on drop.
     loop {
-        loop {
-            match commands.try_recv() {
-                Ok(Command::Message(p)) => {
-                    let _ = polling.post(&[p]).await;
-                }
-                Ok(Command::RawEngine(body)) => {
-                    let _ = polling.post_raw(&body).await;
-                }
-                Ok(Command::Close) => {
-                    let _ = polling.post(&[EioPacket::close()]).await;
-                }
-                Ok(Command::DropTcp) => {}
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => return,
+        let step = tokio::select! {
+            biased;
+            command = commands.recv() => Step::Command(command),
+            response = get.wait(IDLE) => Step::Response(response),
+        };
+        let response = match step {
+            Step::Command(None) => return,
+            Step::Command(Some(Command::Message(p))) => {
+                let _ = polling.post(&[p]).await;
+                continue;
             }
-        }
-        let response = match get.wait(POLL_STEP).await {
-            Ok(r) => r,
-            Err(e) if e.is_timeout() => continue,
-            Err(e) => {
+            Step::Command(Some(Command::RawEngine(body))) => {
+                let _ = polling.post_raw(&body).await;
+                continue;
+            }
+            Step::Command(Some(Command::Close)) => {
+                let _ = polling.post(&[EioPacket::close()]).await;
+                continue;
+            }
+            Step::Command(Some(Command::DropTcp)) => continue,
+            Step::Response(Ok(r)) => r,
+            Step::Response(Err(e)) => {
                 let _ = items.send(SioItem::Closed(format!("GET failed: {e}")));
                 return;
             }
