@@ -7,10 +7,10 @@ fn runner() -> Command {
     Command::new(env!("CARGO_BIN_EXE_socketio-conformance"))
 }
 
-// spec: EIO4-HS-002, EIO4-HS-004, EIO4-HS-012, EIO4-ERR-002, EIO4-ERR-003, EIO4-ERR-004
-// spec: EIO4-ERR-007, EIO4-HB-001, EIO4-HB-003
+/// The whole catalogue against the real Node server: every case PASSes, or has the grade that
+/// `conformance/expectations/node-socketio-4.json` records for it, with its reason.
 #[test]
-fn every_case_passes_against_the_bundled_node_testee() {
+fn the_catalogue_matches_its_expectations_against_the_bundled_node_testee() {
     let output = runner()
         .args(["run", "--format", "json", "--expect"])
         .arg(concat!(
@@ -21,18 +21,33 @@ fn every_case_passes_against_the_bundled_node_testee() {
         .expect("run socketio-conformance");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+    let not_passed: Vec<String> = report["cases"]
+        .as_array()
+        .map(|cases| {
+            cases
+                .iter()
+                .filter(|c| c["grade"] != "PASS")
+                .map(|c| format!("{} {}: {}", c["grade"], c["id"], c["seen"]))
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
         output.status.success(),
-        "the catalogue did not pass against the bundled testee (exit {:?}).\n\
-         If the testee could not start, install Node.js 20 and npm.\nstderr:\n{stderr}\nstdout:\n{stdout}",
-        output.status.code()
+        "the catalogue does not match its expectations against the bundled testee (exit {:?}).\n\
+         If the testee could not start, install Node.js 20 and npm.\nstderr:\n{stderr}\n\
+         cases not PASS:\n{}",
+        output.status.code(),
+        not_passed.join("\n")
     );
-    let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
     assert_eq!(report["schema_version"], 1);
     let cases = report["cases"].as_array().expect("cases");
-    assert!(!cases.is_empty());
+    assert!(cases.len() >= 120, "only {} cases", cases.len());
     for case in cases {
-        assert_eq!(case["grade"], "PASS", "{case:#}");
+        assert!(
+            !matches!(case["grade"].as_str(), Some("FAIL" | "ERROR")),
+            "{case:#}"
+        );
     }
 }
 
