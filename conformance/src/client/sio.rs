@@ -521,6 +521,12 @@ async fn drive_polling(
         Command(Option<Command>),
         Response(Result<crate::transport::HttpResponse, crate::transport::TransportError>),
     }
+    let polling = std::sync::Arc::new(polling);
+    // One sender task owns the POSTs, so they never overlap (a second concurrent POST closes the
+    // session) and the GET side never waits for them: pongs go out right after what is queued.
+    let (posts, post_queue) = mpsc::unbounded_channel();
+    let sender = tokio::spawn(send_posts(polling.clone(), post_queue));
+    let _stop_sender = AbortOnDrop(sender);
     let mut decoder = Decoder::new(ProtocolVersion::V5, Limits::default());
     let mut get = polling.spawn_get(long);
     // Bounded: each round handles one command or one GET response; aborted on drop.
@@ -533,15 +539,15 @@ async fn drive_polling(
         let response = match step {
             Step::Command(None) => return,
             Step::Command(Some(Command::Message(p))) => {
-                let _ = polling.post(&[p]).await;
+                let _ = posts.send(Post::Packet(p));
                 continue;
             }
             Step::Command(Some(Command::RawEngine(body))) => {
-                let _ = polling.post_raw(&body).await;
+                let _ = posts.send(Post::Raw(body));
                 continue;
             }
             Step::Command(Some(Command::Close)) => {
-                let _ = polling.post(&[EioPacket::close()]).await;
+                let _ = posts.send(Post::Packet(EioPacket::close()));
                 continue;
             }
             Step::Command(Some(Command::DropTcp)) => continue,
@@ -568,7 +574,7 @@ async fn drive_polling(
         for p in packets {
             match p.kind {
                 EioType::Ping => {
-                    let _ = polling.post(&[EioPacket::pong()]).await;
+                    let _ = posts.send(Post::Packet(EioPacket::pong()));
                 }
                 EioType::Close => {
                     let _ = items.send(SioItem::Closed("close packet `1`".to_owned()));
@@ -583,6 +589,80 @@ async fn drive_polling(
             }
         }
         get = polling.spawn_get(long);
+    }
+}
+
+/// What the POST sender sends: a packet (batched with its neighbours) or a raw body.
+enum Post {
+    Packet(EioPacket<'static>),
+    Raw(String),
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// At most this many packets in one POST (python-engineio, for one, caps batches at 16:
+/// interop-bugs #12).
+const MAX_BATCH: usize = 15;
+
+/// Sends queued packets as POSTs, one at a time, batching what is queued together; raw bodies
+/// go out alone, in order.
+async fn send_posts(
+    polling: std::sync::Arc<EnginePolling>,
+    mut queue: mpsc::UnboundedReceiver<Post>,
+) {
+    let budget = polling
+        .handshake
+        .max_payload
+        .and_then(|m| usize::try_from(m).ok())
+        .unwrap_or(100_000)
+        / 2;
+    let mut lookahead: Option<Post> = None;
+    // Ends when the driver drops its sender (or aborts this task).
+    loop {
+        let first = match lookahead.take() {
+            Some(post) => post,
+            None => match queue.recv().await {
+                Some(post) => post,
+                None => return,
+            },
+        };
+        match first {
+            Post::Raw(body) => {
+                let _ = polling.post_raw(&body).await;
+            }
+            Post::Packet(packet) => {
+                let mut size = packet_size(&packet);
+                let mut batch = vec![packet];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(Post::Packet(p)) if size + packet_size(&p) <= budget => {
+                            size += packet_size(&p);
+                            batch.push(p);
+                        }
+                        Ok(other) => {
+                            lookahead = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let _ = polling.post(&batch).await;
+            }
+        }
+    }
+}
+
+fn packet_size(p: &EioPacket<'_>) -> usize {
+    match &p.data {
+        PacketData::Text(t) => t.len() + 2,
+        PacketData::Binary(b) => b.len() * 4 / 3 + 4,
     }
 }
 
