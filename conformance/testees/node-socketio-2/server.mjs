@@ -1,0 +1,353 @@
+// Testee for the Socket.IO conformance runner: a plain Node socket.io 2.5 server (Engine.IO protocol
+// v3, Socket.IO protocol v4) that implements the TESTEE1 contract (spec/testee-contract.md) on the
+// namespaces "/" and "/custom" as far as socket.io 2 allows, refuses every connection to "/refuse",
+// and leaves every other namespace unknown.
+//
+// Adaptations forced by socket.io 2 (see README.md for the details):
+// - TESTEE1-CORE-002: the Socket.IO v4 protocol has no CONNECT payload. A v2 client sends its "auth"
+//   as query parameters: on the Engine.IO request URL (main namespace) and appended to the namespace
+//   of the CONNECT packet (`40/custom?token=123,`). The server merges both into
+//   `socket.handshake.query`, so the `auth` event carries that query minus the Engine.IO parameters
+//   (EIO, transport, t, b64, sid, j). Every value is a string (or an array of strings when repeated).
+// - TESTEE1-CERR-001: a v4 CONNECT_ERROR (`44`) carries one JSON value. socket.io 2 sends `err.data`
+//   when it is set, else `err.message`, so the wire shows `44/refuse,{"code":4242}` and the message
+//   "refused" never reaches the client.
+// - CONNECT_TIMEOUT does not exist in socket.io 2: the variable is validated and ignored.
+//
+// stdout carries exactly one line, `listening http://<host>:<port><path>`, printed once the server
+// accepts connections. Diagnostics go to stderr, and only when DEBUG_TESTEE=1.
+
+import { createServer } from "node:http";
+import { isIP } from "node:net";
+import { fstatSync } from "node:fs";
+import SocketIO from "socket.io";
+
+// Every feature of the contract works with socket.io 2, within the adaptations above.
+const FEATURES = [
+  "core",
+  "server-ack",
+  "broadcast",
+  "rooms",
+  "targeted",
+  "lifecycle",
+  "server-disconnect",
+  "connect-error",
+];
+
+// Query parameters that belong to Engine.IO, not to the application (CORE-002 adaptation).
+const ENGINE_IO_PARAMS = new Set(["EIO", "transport", "t", "b64", "sid", "j"]);
+
+const DEBUG = process.env.DEBUG_TESTEE === "1";
+const debug = (...parts) => {
+  if (DEBUG) process.stderr.write(`[testee] ${parts.join(" ")}\n`);
+};
+
+function fail(message) {
+  process.stderr.write(`testee: ${message}\n`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------
+
+function envNumber(name, fallback, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {}) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw.trim());
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    fail(`${name}=${JSON.stringify(raw)} is not a valid number in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+function envBool(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const v = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  fail(`${name}=${JSON.stringify(raw)} is not a boolean (use 1 or 0)`);
+}
+
+function loopbackHost(raw) {
+  let host = (raw ?? "").trim();
+  if (host === "") return "127.0.0.1";
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  if (host.toLowerCase() === "localhost") return "127.0.0.1";
+  const family = isIP(host);
+  if (family === 4 && host.split(".")[0] === "127") return host;
+  if (family === 6 && (host === "::1" || /^(0{0,4}:){7}0{0,3}1$/.test(host))) return "::1";
+  fail(`HOST=${JSON.stringify(raw)} is not a loopback address (use 127.0.0.1 or ::1)`);
+}
+
+function normalisePath(raw) {
+  let path = (raw ?? "").trim() || "/socket.io/";
+  if (!path.startsWith("/")) path = `/${path}`;
+  if (!path.endsWith("/")) path = `${path}/`;
+  return path;
+}
+
+const config = {
+  port: envNumber("PORT", 0, { max: 65535 }),
+  host: loopbackHost(process.env.HOST),
+  pingInterval: envNumber("PING_INTERVAL", 300, { min: 1 }),
+  pingTimeout: envNumber("PING_TIMEOUT", 200, { min: 1 }),
+  maxHttpBufferSize: envNumber("MAX_HTTP_BUFFER_SIZE", 1e6, { min: 1 }),
+  // Validated for symmetry with the other testees, but socket.io 2 has no connect timeout: a
+  // connection is joined to "/" implicitly, so there is nothing to time out.
+  connectTimeout: envNumber("CONNECT_TIMEOUT", 1000, { min: 1 }),
+  path: normalisePath(process.env.SIO_PATH),
+  cors: envBool("CORS", true),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Contract behaviours
+// ---------------------------------------------------------------------------------------------
+
+/** Splits the handler arguments into the event arguments and the ack callback (if any). */
+function splitAck(args) {
+  if (args.length > 0 && typeof args[args.length - 1] === "function") {
+    return { rest: args.slice(0, -1), ack: args[args.length - 1] };
+  }
+  return { rest: args, ack: null };
+}
+
+/**
+ * TESTEE1-CORE-002, adapted: socket.io 2 has no CONNECT payload, so the "auth" of a socket is its
+ * handshake query (Engine.IO request query merged with the namespace query of the CONNECT packet)
+ * without the Engine.IO parameters.
+ */
+function authOf(socket) {
+  const auth = {};
+  for (const [key, value] of Object.entries(socket.handshake.query ?? {})) {
+    if (!ENGINE_IO_PARAMS.has(key)) auth[key] = value;
+  }
+  return auth;
+}
+
+/** The connected socket of `nsp` whose id is `id`, or null (own properties only). */
+function socketById(nsp, id) {
+  if (!Object.prototype.hasOwnProperty.call(nsp.connected, id)) return null;
+  const target = nsp.connected[id];
+  return target && target.connected ? target : null;
+}
+
+/** Installs the TESTEE1 behaviours on one namespace. */
+function installContract(nsp) {
+  const watchers = new Set();
+
+  nsp.on("connection", (socket) => {
+    debug(`connect ${nsp.name} ${socket.id}`);
+
+    // TESTEE1-CORE-002 (adapted, see authOf)
+    socket.emit("auth", authOf(socket));
+
+    // TESTEE1-CORE-003
+    socket.on("message", (...args) => {
+      const { rest } = splitAck(args);
+      socket.emit("message-back", ...rest);
+    });
+
+    // TESTEE1-CORE-004
+    socket.on("message-with-ack", (...args) => {
+      const { rest, ack } = splitAck(args);
+      if (ack) ack(...rest);
+    });
+
+    // TESTEE1-CORE-005
+    socket.on("features", (...args) => {
+      const { ack } = splitAck(args);
+      if (ack) ack([...FEATURES]);
+    });
+
+    // TESTEE1-ACK-001 / ACK-002
+    socket.on("emit-with-ack", (...args) => {
+      const { rest } = splitAck(args);
+      socket.emit("emit-with-ack", ...rest, (...res) => {
+        if (socket.connected) socket.emit("emit-with-ack-result", ...res);
+      });
+    });
+
+    // TESTEE1-BCAST-001
+    socket.on("broadcast", (...args) => {
+      const { rest } = splitAck(args);
+      nsp.emit("broadcast-back", ...rest);
+    });
+
+    // TESTEE1-BCAST-002
+    socket.on("broadcast-others", (...args) => {
+      const { rest } = splitAck(args);
+      socket.broadcast.emit("broadcast-back", ...rest);
+    });
+
+    // TESTEE1-ROOM-001 (socket.io 2: join takes a completion callback)
+    socket.on("join", (...args) => {
+      const { rest, ack } = splitAck(args);
+      const room = rest[0];
+      if (typeof room !== "string") {
+        debug(`join ignored: room is not a string (${typeof room})`);
+        return;
+      }
+      socket.join(room, (err) => {
+        if (err) {
+          debug(`join failed: ${err}`);
+          return;
+        }
+        if (ack) ack(room);
+      });
+    });
+
+    // TESTEE1-ROOM-002
+    socket.on("to-room", (...args) => {
+      const { rest } = splitAck(args);
+      const [room, ...payload] = rest;
+      if (typeof room !== "string") return;
+      nsp.to(room).emit("room-back", ...payload);
+    });
+
+    // TESTEE1-TGT-001 / TGT-002: look the socket up by id (not by room, so a room that happens to
+    // be named like a socket id cannot widen the audience).
+    socket.on("private", (...args) => {
+      const { rest } = splitAck(args);
+      const [targetId, ...payload] = rest;
+      if (typeof targetId !== "string") return;
+      const target = socketById(nsp, targetId);
+      if (target) target.emit("private-back", socket.id, ...payload);
+    });
+
+    // TESTEE1-LIFE-001
+    socket.on("watch", (...args) => {
+      const { ack } = splitAck(args);
+      watchers.add(socket);
+      if (ack) ack();
+    });
+
+    // TESTEE1-SDISC-001
+    socket.on("disconnect-me", () => {
+      socket.disconnect();
+    });
+
+    // TESTEE1-SDISC-002: sends a DISCONNECT for every joined namespace, then closes Engine.IO.
+    socket.on("close-me", () => {
+      socket.disconnect(true);
+    });
+
+    // TESTEE1-LIFE-002
+    socket.on("disconnect", (reason) => {
+      debug(`disconnect ${nsp.name} ${socket.id} ${reason}`);
+      watchers.delete(socket);
+      for (const watcher of watchers) {
+        if (watcher !== socket && watcher.connected) {
+          watcher.emit("peer-disconnect", socket.id, reason);
+        }
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------
+
+const httpServer = createServer();
+
+const io = SocketIO(httpServer, {
+  path: config.path,
+  pingInterval: config.pingInterval,
+  pingTimeout: config.pingTimeout,
+  maxHttpBufferSize: config.maxHttpBufferSize,
+  serveClient: false,
+  origins: "*:*",
+  // engine.io 3 defaults kept: cookie "io" on the handshake, perMessageDeflate off,
+  // httpCompression on. No connection state recovery exists in socket.io 2 (TESTEE1-CONF-004).
+});
+
+// socket.io 2 / engine.io 3 have no `cors` option: they always answer with
+// Access-Control-Allow-Origin (the request's Origin with credentials, or `*`), after checking the
+// `origins` list (default "*:*", every origin). CORS=0 strips those headers from every response
+// instead, which is what a server without CORS looks like to a browser.
+// engine.attach() moves every earlier "request" listener behind its own path check, so this
+// one is prepended after the attach.
+if (!config.cors) {
+  httpServer.prependListener("request", (_req, res) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (statusCode, ...rest) {
+      for (const name of res.getHeaderNames()) {
+        if (name.startsWith("access-control-")) res.removeHeader(name);
+      }
+      const headers = rest.find((x) => x && typeof x === "object");
+      if (headers) {
+        for (const name of Object.keys(headers)) {
+          if (name.toLowerCase().startsWith("access-control-")) delete headers[name];
+        }
+      }
+      return writeHead.call(this, statusCode, ...rest);
+    };
+  });
+}
+
+// "/" must stay without middleware: socket.io 2 then sends its implicit CONNECT (`40`) inside the
+// Engine.IO handshake response, as every socket.io 2 deployment without middleware does.
+installContract(io.of("/"));
+installContract(io.of("/custom"));
+
+// TESTEE1-CERR-001. socket.io 2 sends `err.data || err.message` as the CONNECT_ERROR payload, so
+// this is `44/refuse,{"code":4242}` on the wire: the message "refused" is not transmitted.
+io.of("/refuse").use((_socket, next) => {
+  const err = new Error("refused");
+  err.data = { code: 4242 };
+  next(err);
+});
+// TESTEE1-CERR-002: no dynamic namespaces, so socket.io answers `44/<nsp>,"Invalid namespace"`.
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+// ---------------------------------------------------------------------------------------------
+
+let shuttingDown = false;
+function shutdown(why) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  debug(`shutting down (${why})`);
+  const force = setTimeout(() => process.exit(0), 1000);
+  force.unref();
+  io.close(() => process.exit(0));
+  // Pending long-polling GETs and idle keep-alive connections would hold httpServer.close().
+  httpServer.closeAllConnections?.();
+}
+
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGHUP", () => shutdown("SIGHUP"));
+
+// Exit when the parent goes away: a parent that spawned us with a pipe (or socket) on stdin closes
+// it when it exits or dies. A stdin that is /dev/null, a file or a terminal is not watched, so the
+// server can still be started by hand or in the background of a shell.
+function stdinIsPipe() {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+if (stdinIsPipe()) {
+  process.stdin.on("end", () => shutdown("stdin end"));
+  process.stdin.on("close", () => shutdown("stdin close"));
+  process.stdin.on("error", () => shutdown("stdin error"));
+  process.stdin.on("data", () => {}); // discard anything written to us
+  process.stdin.resume();
+}
+
+httpServer.on("error", (err) => {
+  process.stderr.write(`testee: cannot listen on ${config.host}:${config.port}: ${err.message}\n`);
+  process.exit(1);
+});
+
+httpServer.listen(config.port, config.host, () => {
+  const { port } = httpServer.address();
+  const hostPart = config.host.includes(":") ? `[${config.host}]` : config.host;
+  process.stdout.write(`listening http://${hostPart}:${port}${config.path}\n`);
+  debug(`config ${JSON.stringify(config)}`);
+});
