@@ -222,6 +222,8 @@ pub struct ServerSession {
     out: VecDeque<Output<ServerTransmit, ServerEvent>>,
     next_conn: u64,
     last_timeout_reason: Option<Timer>,
+    /// POSTs already answered when they started (refused); their body gets no second answer.
+    answered_posts: Vec<ConnId>,
 }
 
 impl ServerSession {
@@ -267,6 +269,7 @@ impl ServerSession {
             out: VecDeque::new(),
             next_conn: 1,
             last_timeout_reason: None,
+            answered_posts: Vec::new(),
             config,
         };
         let open = Packet::open(&s.handshake);
@@ -381,7 +384,9 @@ impl ServerSession {
             if let State::Polling { get, .. } = &mut self.state {
                 *get = None;
             }
-            self.close_with(CloseReason::TransportError);
+            // Closed at once, not deferred to a next GET: the client is gone (EIO4-POLL-009),
+            // so every later request gets error code 1 (EIO4-CLOSE-008).
+            self.close_quietly(CloseReason::TransportError);
         }
     }
 
@@ -395,6 +400,7 @@ impl ServerSession {
             State::Polling {
                 post: Some(old), ..
             } => {
+                self.answered_early(id);
                 self.respond_empty(id, 400);
                 self.transmit(ServerTransmit::Reset { to: old });
                 if let State::Polling { post, .. } = &mut self.state {
@@ -407,8 +413,14 @@ impl ServerSession {
                     *post = Some(id);
                 }
             }
-            State::WebSocket { .. } => self.respond_error(id, ErrorCode::BadRequest),
-            State::Closed { .. } => self.respond_error(id, ErrorCode::UnknownSid),
+            State::WebSocket { .. } => {
+                self.answered_early(id);
+                self.respond_error(id, ErrorCode::BadRequest);
+            }
+            State::Closed { .. } => {
+                self.answered_early(id);
+                self.respond_error(id, ErrorCode::UnknownSid);
+            }
         }
         id
     }
@@ -418,6 +430,11 @@ impl ServerSession {
     /// Spec: EIO4-POLL-011, EIO4-POLL-012, EIO4-POLL-013, EIO4-POLL-014, EIO4-POLL-016,
     /// EIO4-LIM-002, EIO4-LIM-003, EIO4-LIM-006
     pub fn handle_post_body(&mut self, conn: ConnId, body: &[u8], now: Instant) {
+        if let Some(at) = self.answered_posts.iter().position(|c| *c == conn) {
+            // Refused when it started; one answer per request.
+            self.answered_posts.remove(at);
+            return;
+        }
         match self.state {
             State::Polling { post: Some(p), .. } if p == conn => {}
             // The session closed (or the POST was superseded) while the body was read: the
@@ -721,6 +738,15 @@ impl ServerSession {
     }
 
     /// Closes because the client asked to: nothing more is sent but transports are released.
+    /// Remembers that POST `conn` was answered when it started, so its body is not answered
+    /// again. Bounded: a client that never sends the body costs at most a few entries.
+    fn answered_early(&mut self, conn: ConnId) {
+        if self.answered_posts.len() >= 16 {
+            self.answered_posts.remove(0);
+        }
+        self.answered_posts.push(conn);
+    }
+
     fn close_quietly(&mut self, reason: CloseReason) {
         match self.state {
             State::Closed { .. } => return,
