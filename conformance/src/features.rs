@@ -46,10 +46,23 @@ pub(crate) async fn discover(ctx: &Ctx) -> (Vec<String>, String) {
     };
     match tokio::time::timeout(ctx.quick() + Duration::from_secs(1), answer).await {
         Ok(Ok(names)) => (names, "as the testee's `features` answer says".to_owned()),
-        Ok(Err(e)) => (vec!["core".to_owned()], format!("core only: {e}")),
-        Err(_) => (
-            vec!["core".to_owned()],
-            "core only: no answer to `features`".to_owned(),
-        ),
+        Ok(Err(e)) => core_only(&e),
+        Err(_) => core_only("no answer to `features`"),
+    }
+}
+
+/// What a testee that does not answer `features` is taken to implement (TESTEE1-CORE-007).
+fn core_only(why: &str) -> (Vec<String>, String) {
+    (vec!["core".to_owned()], format!("core only: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    // spec: TESTEE1-CORE-007
+    #[test]
+    fn a_testee_that_does_not_answer_implements_core_only() {
+        let (features, note) = super::core_only("no answer to `features`");
+        assert_eq!(features, ["core"]);
+        assert!(note.contains("no answer"));
     }
 }

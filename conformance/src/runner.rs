@@ -187,7 +187,56 @@ pub(crate) async fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use std::time::Duration;
+
+    use super::{RunConfig, matches, run};
+    use crate::case::{Case, Grade, Verdict, case_fn};
+    use crate::ctx::{Ctx, ServerParams};
+    use crate::transport::{Connector, Target};
+
+    async fn never_run(_: Ctx) -> Verdict {
+        Verdict::fail("this case is not run", "it ran")
+    }
+
+    static NEEDS_BROADCAST: Case = Case {
+        id: "TESTEE1-CORE-006/needs-broadcast",
+        title: "a case needing `broadcast`",
+        requirements: &["TESTEE1-CORE-006"],
+        features: &["broadcast"],
+        run: case_fn!(never_run),
+    };
+
+    // spec: TESTEE1-CORE-006
+    #[tokio::test]
+    async fn a_case_whose_feature_is_missing_is_unsupported_and_not_run() {
+        let target = Target::parse("http://127.0.0.1:1").expect("target");
+        let params = ServerParams {
+            ping_interval: Duration::from_millis(300),
+            ping_timeout: Duration::from_millis(200),
+            max_payload: None,
+            upgrades: Vec::new(),
+        };
+        let config = RunConfig {
+            jobs: 1,
+            scale: 1.0,
+            clients: 2,
+            features: vec!["core".to_owned()],
+            progress: false,
+        };
+        let results = run(
+            &[&NEEDS_BROADCAST],
+            Connector::new(target, None),
+            params,
+            &config,
+        )
+        .await;
+        assert_eq!(results[0].verdict.grade, Grade::Unsupported);
+        assert!(
+            results[0].verdict.seen.contains("lacks broadcast"),
+            "{}",
+            results[0].verdict.seen
+        );
+    }
 
     #[test]
     fn prefixes_and_globs() {

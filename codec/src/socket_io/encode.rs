@@ -380,6 +380,38 @@ mod tests {
             => r#"4/nope,{"message":"Invalid namespace"}"#);
     }
 
+    // spec: SIO5-PKT-007
+    #[test]
+    fn typed_encoders_write_compact_json() {
+        let mut out = String::new();
+        let args = (serde_json::json!({"a": 1, "b": [1, 2, {"c": null}]}), "x y");
+        encode_event(
+            &ns("/chat"),
+            "ev",
+            &args,
+            Some(AckId::new(5).unwrap()),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, r#"2/chat,5["ev",{"a":1,"b":[1,2,{"c":null}]},"x y"]"#);
+        let mut text = String::new();
+        let mut attachments = Vec::new();
+        let data = Value::Array(vec![
+            Value::String("bin".into()),
+            Value::Object(vec![("k".into(), Value::Binary(vec![1]))]),
+        ]);
+        encode_binary(
+            PacketType::Event,
+            &Namespace::MAIN,
+            None,
+            &data,
+            &mut text,
+            &mut attachments,
+        )
+        .unwrap();
+        assert_eq!(text, r#"51-["bin",{"k":{"_placeholder":true,"num":0}}]"#);
+    }
+
     #[test]
     fn constructors_refuse_invalid_payloads() {
         use DecodeError::*;

@@ -20,6 +20,13 @@ use crate::transport::WsEvent;
 
 pub(crate) const CASES: &[Case] = &[
     Case {
+        id: "EIO4-PKT-010/client-noop-and-stray-upgrade-ignored",
+        title: "a noop `6` and an upgrade `5` outside an upgrade are ignored: the session keeps working",
+        requirements: &["EIO4-PKT-010"],
+        features: &["core"],
+        run: case_fn!(noop_and_stray_upgrade_ignored),
+    },
+    Case {
         id: "EIO4-WS-001/text-frames",
         title: "text packets arrive one per WebSocket text frame",
         requirements: &["EIO4-WS-001"],
@@ -234,6 +241,36 @@ async fn text_frames(ctx: Ctx) -> Verdict {
     }
     let (frames, error) = read_frames(&ctx, &mut ws, echoes.len()).await;
     let verdict = Verdict::check(frames == echoes, expected, describe_all(&frames, &error));
+    ws.close().await;
+    verdict
+}
+
+async fn noop_and_stray_upgrade_ignored(ctx: Ctx) -> Verdict {
+    let (sent, _) = event_text(&event_args(
+        "message",
+        vec![Value::String("after-6-and-5".into())],
+    ));
+    let (echo, _) = event_text(&event_args(
+        "message-back",
+        vec![Value::String("after-6-and-5".into())],
+    ));
+    let want = WsEvent::Text(wire(&echo));
+    let expected = format!(
+        "after `6` and `5`, the session still echoes: {}",
+        describe_all(std::slice::from_ref(&want), &None)
+    );
+    let mut ws = match open_joined(&ctx, WS_QUERY).await {
+        Ok(ws) => ws,
+        Err(v) => return v,
+    };
+    for packet in [Packet::noop(), Packet::upgrade(), Packet::message(&sent)] {
+        if let Err(e) = ws.send(&packet).await {
+            ws.close().await;
+            return Verdict::error(e);
+        }
+    }
+    let (frames, error) = read_frames(&ctx, &mut ws, 1).await;
+    let verdict = Verdict::check(frames == [want], expected, describe_all(&frames, &error));
     ws.close().await;
     verdict
 }
