@@ -82,11 +82,23 @@ pub(crate) struct Verdict {
 }
 
 impl Verdict {
+    /// A verdict. A FAIL or ERROR whose `seen` says the server does not offer a transport the
+    /// case needs ([`crate::ctx::UNSUPPORTED_TRANSPORT`]) becomes UNSUPPORTED: the runner falls
+    /// back the way a real client does, and the case says nothing about conformance.
     pub(crate) fn new(grade: Grade, expected: impl Into<String>, seen: impl Into<String>) -> Self {
+        let seen = seen.into();
+        let marker = crate::ctx::UNSUPPORTED_TRANSPORT;
+        if matches!(grade, Grade::Fail | Grade::Error) && seen.contains(marker) {
+            return Verdict {
+                grade: Grade::Unsupported,
+                expected: "a server offering the transports this case uses".to_owned(),
+                seen: seen.replace(marker, ""),
+            };
+        }
         Verdict {
             grade,
             expected: expected.into(),
-            seen: seen.into(),
+            seen,
         }
     }
 
@@ -98,6 +110,8 @@ impl Verdict {
         Self::new(Grade::Fail, expected, seen)
     }
 
+    /// The runner could not complete the case (UNSUPPORTED when the reason is a transport the
+    /// server does not offer; see [`Verdict::new`]).
     pub(crate) fn error(what: impl Into<String>) -> Self {
         Self::new(Grade::Error, "the runner completes the case", what)
     }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use socketio_codec::engine_io::{Handshake, Packet, PacketData, PacketType, ProtocolVersion};
 
-use crate::transport::{Connector, PollingClient, Transcript, TransportError};
+use crate::transport::{
+    Connector, PollingClient, Transcript, TransportError, WsConn, WsConnect, WsEvent,
+};
 
 /// The server's settings, from the open packet of a probe handshake.
 #[derive(Debug, Clone)]
@@ -14,28 +16,99 @@ pub(crate) struct ServerParams {
     pub(crate) ping_timeout: Duration,
     pub(crate) max_payload: Option<u64>,
     pub(crate) upgrades: Vec<String>,
+    /// Whether a polling handshake works.
+    pub(crate) polling: bool,
+    /// Whether the server offers WebSocket (in `upgrades`, or a WebSocket-only handshake works).
+    pub(crate) websocket: bool,
 }
 
+/// The start of an error message that means "the server does not offer this transport": a case
+/// that stops on it is graded UNSUPPORTED, not ERROR (see [`crate::case::Verdict::error`]).
+pub(crate) const UNSUPPORTED_TRANSPORT: &str = "unsupported transport: ";
+
 impl ServerParams {
-    /// Opens one polling session and reads its open packet.
+    /// Opens one polling session and reads its open packet; when polling is not offered, a
+    /// WebSocket-only session instead (the fallback a real client makes).
     pub(crate) async fn probe(connector: &Connector) -> Result<ServerParams, String> {
         let polling = PollingClient::new(connector.clone(), Transcript::new());
-        let response = polling
+        let polled = match polling
             .get("EIO=4&transport=polling", Duration::from_secs(10))
             .await
-            .map_err(|e| format!("the handshake request failed: {e}"))?;
-        let handshake = parse_open(&response.body).map_err(|e| {
-            format!(
-                "the handshake answer (HTTP {}) is not an Engine.IO v4 open packet: {e}",
-                response.status
-            )
-        })?;
+        {
+            Ok(response) => parse_open(&response.body).map_err(|e| {
+                format!(
+                    "the polling handshake answer (HTTP {}) is not an Engine.IO v4 open packet: {e}",
+                    response.status
+                )
+            }),
+            Err(e) => Err(format!("the polling handshake failed: {e}")),
+        };
+        let (handshake, polling) = match polled {
+            Ok(h) => (h, true),
+            Err(polling_error) => match probe_websocket(connector).await {
+                Ok(h) => (h, false),
+                Err(ws_error) => return Err(format!("{polling_error}; {ws_error}")),
+            },
+        };
+        let websocket = !polling || handshake.upgrades.iter().any(|u| u == "websocket");
         Ok(ServerParams {
             ping_interval: Duration::from_millis(handshake.ping_interval),
             ping_timeout: Duration::from_millis(handshake.ping_timeout),
             max_payload: handshake.max_payload,
             upgrades: handshake.upgrades,
+            polling,
+            websocket,
         })
+    }
+
+    /// Whether the server offers `transport`; `Err` with the UNSUPPORTED marker when not.
+    pub(crate) fn require(&self, transport: &str) -> Result<(), String> {
+        let offered = match transport {
+            "polling" => self.polling,
+            _ => self.websocket,
+        };
+        if offered {
+            Ok(())
+        } else {
+            Err(format!(
+                "{UNSUPPORTED_TRANSPORT}the server does not offer {transport} (handshake upgrades {:?}, polling handshake {})",
+                self.upgrades,
+                if self.polling { "works" } else { "refused" }
+            ))
+        }
+    }
+}
+
+/// A WebSocket-only handshake: the first text frame must be the open packet.
+async fn probe_websocket(connector: &Connector) -> Result<Handshake, String> {
+    let transcript = Transcript::new();
+    let timeout = Duration::from_secs(10);
+    match WsConn::connect(
+        connector,
+        &transcript,
+        "EIO=4&transport=websocket",
+        &[],
+        timeout,
+    )
+    .await
+    {
+        Ok(WsConnect::Open(mut ws)) => {
+            let first = ws.recv(timeout).await;
+            let _ = ws.close(None, Duration::from_secs(1)).await;
+            match first {
+                Ok(WsEvent::Text(text)) => parse_open(text.as_bytes()).map_err(|e| {
+                    format!("the WebSocket handshake's first frame is not an open packet: {e}")
+                }),
+                other => Err(format!(
+                    "the WebSocket handshake sent no open packet: {other:?}"
+                )),
+            }
+        }
+        Ok(WsConnect::Refused(r)) => Err(format!(
+            "the WebSocket handshake was refused with HTTP {}",
+            r.status
+        )),
+        Err(e) => Err(format!("the WebSocket handshake failed: {e}")),
     }
 }
 

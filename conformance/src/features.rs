@@ -22,7 +22,7 @@ pub(crate) const ALL: &[&str] = &[
 /// Asks the testee with the `features` event; a testee that does not answer implements `core`
 /// only (TESTEE1-CORE-007). Returns the list and a note saying how it was found.
 pub(crate) async fn discover(ctx: &Ctx) -> (Vec<String>, String) {
-    let transport = if ctx.params.upgrades.iter().any(|u| u == "websocket") {
+    let transport = if ctx.params.websocket {
         Transport::WebSocket
     } else {
         Transport::Polling

@@ -206,6 +206,14 @@ async fn run_against(
             .map_or("absent".to_owned(), |m| m.to_string()),
         params.upgrades
     );
+    if !params.websocket {
+        eprintln!("transport: no WebSocket offered; websocket cases are UNSUPPORTED");
+    }
+    if !params.polling {
+        eprintln!(
+            "transport: polling refused, WebSocket-only handshake used; polling cases are UNSUPPORTED"
+        );
+    }
     let discovery = ctx::Ctx {
         connector: connector.clone(),
         transcript: transport::Transcript::new(),

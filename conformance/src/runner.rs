@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 use crate::case::{Case, Grade, Verdict};
 use crate::ctx::{Ctx, ServerParams};
-use crate::transport::{Connector, Transcript};
+use crate::transport::{Connector, EntryKind, Transcript};
 
 /// The result of one case.
 pub(crate) struct CaseResult {
@@ -64,6 +64,26 @@ fn matches(filter: &str, id: &str) -> bool {
     rest.is_empty()
 }
 
+/// Whether the transcript shows the case using a transport the server does not offer: a
+/// polling request (`transport=polling` on the Engine.IO path) or a WebSocket upgrade.
+fn used_missing_transport(transcript: &Transcript, params: &ServerParams) -> Option<String> {
+    for entry in transcript.entries() {
+        let used = match &entry.kind {
+            EntryKind::HttpRequest { target, .. } if target.contains("transport=polling") => {
+                "polling"
+            }
+            EntryKind::WsConnect { target, .. } if target.contains("transport=websocket") => {
+                "websocket"
+            }
+            _ => continue,
+        };
+        if let Err(why) = params.require(used) {
+            return Some(why.replacen(crate::ctx::UNSUPPORTED_TRANSPORT, "", 1));
+        }
+    }
+    None
+}
+
 /// How a run goes, from the command line.
 pub(crate) struct RunConfig {
     /// Cases at once.
@@ -111,6 +131,27 @@ pub(crate) async fn run(
             .copied()
             .filter(|f| !features.iter().any(|have| have == f))
             .collect();
+        // A case named for one transport needs the server to offer it (the suffix convention
+        // of `case_fn_on!` cases); the client helpers check the rest as they open sessions.
+        let needs = if case.id.ends_with("-websocket") {
+            Some("websocket")
+        } else if case.id.ends_with("-polling") {
+            Some("polling")
+        } else {
+            None
+        };
+        if let Some(Err(why)) = needs.map(|t| params.require(t)) {
+            let verdict = Verdict::error(why);
+            handles.push(tokio::spawn(async move {
+                CaseResult {
+                    case,
+                    verdict,
+                    duration: Duration::ZERO,
+                    transcript: Transcript::new(),
+                }
+            }));
+            continue;
+        }
         if !missing.is_empty() {
             let verdict = Verdict::new(
                 Grade::Unsupported,
@@ -139,8 +180,17 @@ pub(crate) async fn run(
             let _permit = permits.acquire_owned().await;
             let transcript = ctx.transcript.clone();
             let started = Instant::now();
-            let verdict = match tokio::time::timeout(limit, (case.run)(ctx)).await {
-                Ok(v) => v,
+            let verdict = match tokio::time::timeout(limit, (case.run)(ctx.clone())).await {
+                Ok(v) => match used_missing_transport(&transcript, &ctx.params) {
+                    // The case needed a transport the server does not offer: whatever it saw
+                    // says nothing about conformance.
+                    Some(why) => Verdict::new(
+                        Grade::Unsupported,
+                        "a server offering the transports this case uses",
+                        format!("{why} (the case saw: {})", v.seen),
+                    ),
+                    None => v,
+                },
                 Err(_) => Verdict::new(
                     Grade::Error,
                     "the case completes",
@@ -215,6 +265,8 @@ mod tests {
             ping_timeout: Duration::from_millis(200),
             max_payload: None,
             upgrades: Vec::new(),
+            polling: true,
+            websocket: false,
         };
         let config = RunConfig {
             jobs: 1,

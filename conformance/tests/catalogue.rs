@@ -114,3 +114,36 @@ fn junit_report_has_a_suite_per_area() {
         "{stdout}"
     );
 }
+
+/// A server without WebSocket gets its WebSocket cases UNSUPPORTED, not FAIL, and a
+/// WebSocket-only server its polling cases; the rest runs over what the server offers.
+#[test]
+fn a_missing_transport_makes_its_cases_unsupported() {
+    for (offered, missing) in [("polling", "websocket"), ("websocket", "polling")] {
+        let output = runner()
+            .env("TRANSPORTS", offered)
+            .args(["run", "--format", "json", "SIO5-NS-002", "SIO5-ACK-002"])
+            .output()
+            .expect("run socketio-conformance");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "TRANSPORTS={offered}: {stderr}\n{stdout}"
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+        for case in report["cases"].as_array().expect("cases") {
+            let id = case["id"].as_str().unwrap_or_default();
+            let want = if id.ends_with(missing) {
+                "UNSUPPORTED"
+            } else {
+                "PASS"
+            };
+            assert_eq!(case["grade"], want, "TRANSPORTS={offered}: {case:#}");
+        }
+        assert!(
+            stderr.contains(&format!("{missing} cases are UNSUPPORTED")),
+            "{stderr}"
+        );
+    }
+}

@@ -60,6 +60,7 @@ impl EngineWs {
 
     /// Opens a WebSocket with an arbitrary query; a refusal is an `Err` naming the status.
     pub(crate) async fn connect(ctx: &Ctx, query: &str) -> Result<EngineWs, String> {
+        ctx.params.require("websocket")?;
         match WsConn::connect(&ctx.connector, &ctx.transcript, query, &[], ctx.quick()).await {
             Ok(WsConnect::Open(ws)) => Ok(EngineWs {
                 ws,
@@ -160,6 +161,7 @@ pub(crate) struct EnginePolling {
 impl EnginePolling {
     /// Opens a polling session.
     pub(crate) async fn open(ctx: &Ctx) -> Result<EnginePolling, String> {
+        ctx.params.require("polling")?;
         let http = ctx.polling();
         let response = http
             .get("EIO=4&transport=polling", ctx.quick())

@@ -65,6 +65,16 @@ function loopbackHost(raw) {
   fail(`HOST=${JSON.stringify(raw)} is not a loopback address (use 127.0.0.1 or ::1)`);
 }
 
+function transportList(raw) {
+  const value = (raw ?? "").trim();
+  if (value === "") return ["polling", "websocket"];
+  const list = value.split(",").map((t) => t.trim());
+  if (list.length === 0 || list.some((t) => !["polling", "websocket"].includes(t))) {
+    fail(`TRANSPORTS=${JSON.stringify(raw)} must list polling and/or websocket`);
+  }
+  return list;
+}
+
 function normalisePath(raw) {
   let path = (raw ?? "").trim() || "/socket.io/";
   if (!path.startsWith("/")) path = `/${path}`;
@@ -82,6 +92,7 @@ const config = {
   allowEIO3: envBool("ALLOW_EIO3", false),
   path: normalisePath(process.env.SIO_PATH),
   cors: envBool("CORS", true),
+  transports: transportList(process.env.TRANSPORTS),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +232,7 @@ const io = new Server(httpServer, {
   maxHttpBufferSize: config.maxHttpBufferSize,
   connectTimeout: config.connectTimeout,
   allowEIO3: config.allowEIO3,
+  transports: config.transports,
   serveClient: false,
   // TESTEE1-CONF-004: no connection state recovery (it is off unless configured; stated here).
   ...(config.cors ? { cors: { origin: "*" } } : {}),
