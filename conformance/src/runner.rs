@@ -178,6 +178,9 @@ pub(crate) async fn run(
         let limit = ctx.scaled(Duration::from_secs(30)) + ctx.heartbeat_window() * 2;
         handles.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
+            // The transcript's clock starts when the case does, not when it was queued.
+            let mut ctx = ctx;
+            ctx.transcript = Transcript::new();
             let transcript = ctx.transcript.clone();
             let started = Instant::now();
             let verdict = match tokio::time::timeout(limit, (case.run)(ctx.clone())).await {
