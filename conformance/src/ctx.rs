@@ -20,6 +20,11 @@ pub(crate) struct ServerParams {
     pub(crate) polling: bool,
     /// Whether the server offers WebSocket (in `upgrades`, or a WebSocket-only handshake works).
     pub(crate) websocket: bool,
+    /// Whether the server speaks Engine.IO v4 (an `EIO=4` handshake gets a v4 open packet; an
+    /// engine.io 3.x server answers it with a v3 payload instead).
+    pub(crate) eio4: bool,
+    /// Whether the server speaks Engine.IO v3 (an `EIO=3` handshake gets a v3 session).
+    pub(crate) eio3: bool,
 }
 
 /// The start of an error message that means "the server does not offer this transport": a case
@@ -43,12 +48,22 @@ impl ServerParams {
             }),
             Err(e) => Err(format!("the polling handshake failed: {e}")),
         };
-        let (handshake, polling) = match polled {
-            Ok(h) => (h, true),
+        // An engine.io 3.x server ignores `EIO` and answers `EIO=4` with a v3 payload: it does
+        // not speak v4, and its WebSocket would open a v3 session too (no fallback then).
+        let v3_answer = polled.is_err() && polling_v3_answer(connector).await;
+        let v3 = crate::client::v3::probe_v3(connector).await;
+        let v4 = match polled {
+            Ok(h) => Ok((h, true)),
+            Err(polling_error) if v3_answer => Err(polling_error),
             Err(polling_error) => match probe_websocket(connector).await {
-                Ok(h) => (h, false),
-                Err(ws_error) => return Err(format!("{polling_error}; {ws_error}")),
+                Ok(h) => Ok((h, false)),
+                Err(ws_error) => Err(format!("{polling_error}; {ws_error}")),
             },
+        };
+        let (eio4, eio3) = (v4.is_ok(), v3.is_ok());
+        let (handshake, polling) = match (v4, v3) {
+            (Ok(found), _) | (Err(_), Ok(found)) => found,
+            (Err(v4_error), Err(v3_error)) => return Err(format!("{v4_error}; {v3_error}")),
         };
         let websocket = !polling || handshake.upgrades.iter().any(|u| u == "websocket");
         Ok(ServerParams {
@@ -58,6 +73,8 @@ impl ServerParams {
             upgrades: handshake.upgrades,
             polling,
             websocket,
+            eio4,
+            eio3,
         })
     }
 
@@ -76,6 +93,18 @@ impl ServerParams {
                 if self.polling { "works" } else { "refused" }
             ))
         }
+    }
+}
+
+/// Whether the server answers a v4 polling handshake with a v3 payload (engine.io 3.x).
+async fn polling_v3_answer(connector: &Connector) -> bool {
+    let polling = PollingClient::new(connector.clone(), Transcript::new());
+    match polling
+        .get("EIO=4&transport=polling", Duration::from_secs(10))
+        .await
+    {
+        Ok(r) => crate::client::v3::is_v3_open_payload(&r.body),
+        Err(_) => false,
     }
 }
 
@@ -134,6 +163,9 @@ pub(crate) struct Ctx {
     pub(crate) scale: f64,
     /// How many clients the broadcast cases connect (`--clients`).
     pub(crate) clients: usize,
+    /// Every node of the cluster under test, `connector`'s first (`run URL1 URL2 …`); fewer than
+    /// two when the target is a single server (the cluster cases are then UNSUPPORTED).
+    pub(crate) nodes: Vec<Connector>,
 }
 
 impl Ctx {

@@ -22,6 +22,10 @@ pub(crate) const ALL: &[&str] = &[
 /// Asks the testee with the `features` event; a testee that does not answer implements `core`
 /// only (TESTEE1-CORE-007). Returns the list and a note saying how it was found.
 pub(crate) async fn discover(ctx: &Ctx) -> (Vec<String>, String) {
+    if !ctx.params.eio4 {
+        // A v3-only server (socket.io 2): ask over Socket.IO revision 4.
+        return crate::client::v3::discover_features(ctx).await;
+    }
     let transport = if ctx.params.websocket {
         Transport::WebSocket
     } else {

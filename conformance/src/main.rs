@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! socketio-conformance run [URL] [FILTER…]   # no URL: the bundled reference testee
+//! socketio-conformance run URL1 URL2 … [FILTER…]   # the nodes of one cluster
+//! socketio-conformance run --testee NAME [FILTER…]   # a bundled testee by name
 //! socketio-conformance list [FILTER…]
 //! ```
 //!
@@ -15,6 +17,7 @@ mod client;
 mod ctx;
 mod expect;
 mod features;
+mod matrix;
 mod report;
 mod runner;
 mod testee;
@@ -50,12 +53,28 @@ enum Command {
         /// Case-ID prefixes (`EIO4-HS`) or globs (`*/polling-*`).
         filters: Vec<String>,
     },
+    /// Run every bundled testee against its expectations and write the compatibility matrix
+    /// (Markdown and a self-contained HTML report).
+    Matrix {
+        /// The testees to run (default: all).
+        testees: Vec<String>,
+        /// Where to write the Markdown matrix.
+        #[arg(long, default_value = "docs/matrix.md")]
+        markdown: PathBuf,
+        /// Where to write the HTML report.
+        #[arg(long, default_value = "docs/matrix.html")]
+        html: PathBuf,
+        /// Cases at once within one testee's run.
+        #[arg(short = 'j', long, default_value_t = 4)]
+        jobs: usize,
+    },
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// The server, e.g. `http://127.0.0.1:3000`; when it does not start with http(s)://, it is
-    /// taken as the first filter and the bundled testee is used.
+    /// taken as the first filter and the bundled testee is used. Further URLs before the filters
+    /// are the other nodes of one cluster (the cluster cases use them all).
     url: Option<String>,
     /// Case-ID prefixes (`EIO4-HS`) or globs (`*/polling-*`).
     filters: Vec<String>,
@@ -93,6 +112,19 @@ struct RunArgs {
     /// The testee-contract features to test (comma-separated), instead of asking the testee.
     #[arg(long, value_delimiter = ',')]
     features: Option<Vec<String>>,
+    /// Run only the cases of Engine.IO revision 3 (EIO3/SIO4) or 4 (EIO4/SIO5/TESTEE1), instead
+    /// of those of every revision the server speaks.
+    #[arg(long, value_name = "3|4", value_parser = clap::value_parser!(u8).range(3..=4))]
+    eio: Option<u8>,
+    /// Start the bundled testee NAME (a folder of conformance/testees/, e.g.
+    /// `node-socketio-4-redis`) instead of the reference; a testee's CA (`certs/ca.pem`) is
+    /// trusted unless --ca or --insecure is given.
+    #[arg(long, value_name = "NAME")]
+    testee: Option<String>,
+    /// The other nodes of a cluster target: `run URL1 URL2 … [FILTER…]` runs every case against
+    /// URL1 and gives the cluster cases every node.
+    #[arg(skip)]
+    nodes: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,6 +143,17 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Matrix {
+            testees,
+            markdown,
+            html,
+            jobs,
+        } => matrix::run(&matrix::MatrixArgs {
+            testees,
+            markdown,
+            html,
+            jobs,
+        }),
         Command::Run(args) => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -134,6 +177,18 @@ async fn run(mut args: RunArgs) -> ExitCode {
         args.filters.insert(0, url.clone());
         args.url = None;
     }
+    // `run URL1 URL2 …`: the URLs before the filters are the nodes of one cluster.
+    while args
+        .filters
+        .first()
+        .is_some_and(|f| f.starts_with("http://") || f.starts_with("https://"))
+    {
+        let node = args.filters.remove(0);
+        args.nodes.push(node);
+    }
+    if args.url.is_some() && args.testee.is_some() {
+        return usage_error("give either a URL or --testee NAME, not both");
+    }
     let selected = runner::select(cases::all(), &args.filters);
     if selected.is_empty() {
         return usage_error("no case matches the filters (see `socketio-conformance list`)");
@@ -146,10 +201,19 @@ async fn run(mut args: RunArgs) -> ExitCode {
         None => None,
     };
     let mut testee = None;
+    let testee_name = args.testee.clone();
+    let testee_name = testee_name.as_deref().unwrap_or(testee::DEFAULT_TESTEE);
     let url = match &args.url {
         Some(url) => url.clone(),
-        None => match testee::Testee::start().await {
+        None => match testee::Testee::start(testee_name).await {
             Ok(t) => {
+                args.nodes = t.urls[1..].to_vec();
+                if args.ca.is_none() && !args.insecure {
+                    args.ca = t.ca_file();
+                    if let Some(ca) = &args.ca {
+                        eprintln!("tls: trusting the testee's CA {}", ca.display());
+                    }
+                }
                 args.path = t.path.clone();
                 let url = t.url.clone();
                 testee = Some(t);
@@ -188,7 +252,7 @@ async fn run_against(
     } else {
         None
     };
-    let connector = Connector::new(target, tls);
+    let connector = Connector::new(target, tls.clone());
     let params = match ctx::ServerParams::probe(&connector).await {
         Ok(p) => p,
         Err(e) => {
@@ -196,6 +260,25 @@ async fn run_against(
                 "{url} is not reachable as an Engine.IO v4 server: {e}"
             ));
         }
+    };
+    eprintln!("revisions: the server speaks {}", params.revisions());
+    let forced: Vec<&'static case::Case>;
+    let selected = match args.eio {
+        Some(n) => {
+            if !(if n == 3 { params.eio3 } else { params.eio4 }) {
+                return usage_error(&format!(
+                    "--eio {n}: the server does not speak Engine.IO v{n} (it speaks {})",
+                    params.revisions()
+                ));
+            }
+            forced = selected
+                .iter()
+                .copied()
+                .filter(|c| client::v3::case_revision(c.id).is_none_or(|r| r == n))
+                .collect();
+            &forced[..]
+        }
+        None => selected,
     };
     eprintln!(
         "server: pingInterval {} ms, pingTimeout {} ms, maxPayload {}, upgrades {:?}",
@@ -214,12 +297,36 @@ async fn run_against(
             "transport: polling refused, WebSocket-only handshake used; polling cases are UNSUPPORTED"
         );
     }
+    let mut nodes = Vec::new();
+    if !args.nodes.is_empty() {
+        nodes.push(connector.clone());
+        for node in &args.nodes {
+            let mut node_target = match Target::parse(node) {
+                Ok(t) => t,
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            node_target.path = args.path.clone();
+            let node_connector = Connector::new(node_target, tls.clone());
+            if let Err(e) = ctx::ServerParams::probe(&node_connector).await {
+                return usage_error(&format!(
+                    "cluster node {node} is not reachable as an Engine.IO v4 server: {e}"
+                ));
+            }
+            nodes.push(node_connector);
+        }
+        eprintln!(
+            "cluster: {} nodes ({url} {}); the cluster cases use them all, the others {url}",
+            nodes.len(),
+            args.nodes.join(" ")
+        );
+    }
     let discovery = ctx::Ctx {
         connector: connector.clone(),
         transcript: transport::Transcript::new(),
         params: params.clone(),
         scale: args.timeout_scale,
         clients: usize::from(args.clients),
+        nodes: nodes.clone(),
     };
     let (features, how) = match &args.features {
         Some(list) => {
@@ -240,11 +347,17 @@ async fn run_against(
         clients: usize::from(args.clients),
         progress: std::io::stderr().is_terminal() && selected.len() > 20,
         features,
+        nodes,
     };
     let results = runner::run(selected, connector, params, &config).await;
     let rerun = match &args.url {
-        Some(u) => format!("socketio-conformance run {u}"),
-        None => "socketio-conformance run".to_owned(),
+        Some(u) => format!("socketio-conformance run {u} {}", args.nodes.join(" "))
+            .trim_end()
+            .to_owned(),
+        None => match &args.testee {
+            Some(t) => format!("socketio-conformance run --testee {t}"),
+            None => "socketio-conformance run".to_owned(),
+        },
     };
     let color = args.output.is_none() && std::io::stdout().is_terminal();
     let text = match args.format {

@@ -96,6 +96,8 @@ pub(crate) struct RunConfig {
     pub(crate) features: Vec<String>,
     /// Draw a progress bar on stderr.
     pub(crate) progress: bool,
+    /// Every node of a cluster target, the first being the main connector (see [`Ctx::nodes`]).
+    pub(crate) nodes: Vec<Connector>,
 }
 
 /// Runs `cases` against the server behind `connector`.
@@ -111,6 +113,7 @@ pub(crate) async fn run(
         clients,
         ref features,
         progress,
+        ref nodes,
     } = *config;
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let done = Arc::new(AtomicUsize::new(0));
@@ -124,6 +127,7 @@ pub(crate) async fn run(
             params: params.clone(),
             scale,
             clients,
+            nodes: nodes.clone(),
         };
         let missing: Vec<&str> = case
             .features
@@ -140,6 +144,24 @@ pub(crate) async fn run(
         } else {
             None
         };
+        // A case of a protocol revision the server does not speak (EIO3-/SIO4- on a v4-only
+        // server, EIO4-/SIO5-/TESTEE1- on socket.io 2) says nothing about conformance.
+        if let Err(why) = params.require_revision(case.id) {
+            let verdict = Verdict::new(
+                Grade::Unsupported,
+                "a server speaking the protocol revision of this case",
+                why,
+            );
+            handles.push(tokio::spawn(async move {
+                CaseResult {
+                    case,
+                    verdict,
+                    duration: Duration::ZERO,
+                    transcript: Transcript::new(),
+                }
+            }));
+            continue;
+        }
         if let Some(Err(why)) = needs.map(|t| params.require(t)) {
             let verdict = Verdict::error(why);
             handles.push(tokio::spawn(async move {
@@ -270,6 +292,8 @@ mod tests {
             upgrades: Vec::new(),
             polling: true,
             websocket: false,
+            eio4: true,
+            eio3: false,
         };
         let config = RunConfig {
             jobs: 1,
@@ -277,6 +301,7 @@ mod tests {
             clients: 2,
             features: vec!["core".to_owned()],
             progress: false,
+            nodes: Vec::new(),
         };
         let results = run(
             &[&NEEDS_BROADCAST],

@@ -1,7 +1,11 @@
 //! The catalogue: every section's cases, in report order (one registration point).
 
+pub(crate) mod cluster;
 pub(crate) mod engine_io;
+pub(crate) mod engine_io_v3;
 pub(crate) mod socket_io;
+pub(crate) mod socket_io_v4;
+pub(crate) mod tls;
 
 use crate::case::Case;
 
@@ -25,6 +29,17 @@ pub(crate) fn all() -> Vec<&'static Case> {
         socket_io::targeted::CASES,
         socket_io::disconnect::CASES,
         socket_io::bad_input::CASES,
+        engine_io_v3::handshake::CASES,
+        engine_io_v3::payload::CASES,
+        engine_io_v3::heartbeat::CASES,
+        engine_io_v3::upgrade::CASES,
+        socket_io_v4::connect::CASES,
+        socket_io_v4::events::CASES,
+        tls::CASES,
+        cluster::broadcast::CASES,
+        cluster::rooms::CASES,
+        cluster::targeted::CASES,
+        cluster::sticky::CASES,
     ];
     sections.iter().flat_map(|s| s.iter()).collect()
 }

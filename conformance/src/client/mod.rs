@@ -15,6 +15,7 @@
 
 mod engine;
 mod sio;
+pub(crate) mod v3;
 
 #[allow(unused_imports)]
 pub(crate) use engine::{EnginePolling, EngineWs, Incoming};
