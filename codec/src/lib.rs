@@ -28,6 +28,8 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod engine_io;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod socket_io;
 
 /// The result of feeding input to a decoder that accepts its input in pieces.

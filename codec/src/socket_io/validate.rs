@@ -32,6 +32,12 @@ pub(crate) fn validate_body<'a>(
     if kind == PacketType::Disconnect {
         return Err(DecodeError::DisconnectWithPayload);
     }
+    // Whitespace then a digit would be ack id digits to the reference, and a number after the
+    // header cannot be written back apart from the ack id (SIO4-PKT-004).
+    let trimmed = body.trim_start_matches([' ', '\t', '\n', '\r']);
+    if trimmed.len() != body.len() && trimmed.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return Err(DecodeError::InvalidJson);
+    }
     let raw: &'a RawValue = serde_json::from_str(body).map_err(|_| DecodeError::InvalidJson)?;
     check_shape(kind, raw.get(), version)?;
     Ok(raw)
