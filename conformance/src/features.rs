@@ -17,6 +17,7 @@ pub(crate) const ALL: &[&str] = &[
     "lifecycle",
     "server-disconnect",
     "connect-error",
+    "request-refusal",
 ];
 
 /// Asks the testee with the `features` event; a testee that does not answer implements `core`

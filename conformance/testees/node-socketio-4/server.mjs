@@ -19,6 +19,7 @@ const FEATURES = [
   "lifecycle",
   "server-disconnect",
   "connect-error",
+  "request-refusal",
 ];
 
 const DEBUG = process.env.DEBUG_TESTEE === "1";
@@ -234,6 +235,11 @@ const io = new Server(httpServer, {
   allowEIO3: config.allowEIO3,
   transports: config.transports,
   serveClient: false,
+  // TESTEE1-RREF-001: a handshake with `refuse=1` is refused by the application (code 4, 403).
+  allowRequest: (req, callback) => {
+    const refused = new URL(req.url, "http://testee.invalid").searchParams.get("refuse") === "1";
+    callback(refused ? "refused by the testee" : null, !refused);
+  },
   // TESTEE1-CONF-004: no connection state recovery (it is off unless configured; stated here).
   ...(config.cors ? { cors: { origin: "*" } } : {}),
 });

@@ -25,6 +25,7 @@ const FEATURES = [
   "lifecycle",
   "server-disconnect",
   "connect-error",
+  "request-refusal",
 ];
 
 let server; // child process

@@ -13,6 +13,13 @@ use crate::transport::{WsConn, WsConnect, WsEvent};
 
 pub(crate) const CASES: &[Case] = &[
     Case {
+        id: "EIO4-ERR-006/application-refusal",
+        title: "a handshake the application refuses is answered 403 with code 4",
+        requirements: &["EIO4-ERR-006", "EIO4-ERR-001", "TESTEE1-RREF-001"],
+        features: &["request-refusal"],
+        run: case_fn!(application_refusal),
+    },
+    Case {
         id: "EIO4-ERR-002/transport-unknown",
         title: "an unknown transport is refused with 400 and code 0",
         requirements: &["EIO4-ERR-001", "EIO4-ERR-002"],
@@ -123,6 +130,17 @@ async fn expect_error(ctx: &Ctx, method: Method, query: &str, code: ErrorCode) -
         expected,
         format!("HTTP {} with body {body:?}", response.status),
     )
+}
+
+async fn application_refusal(ctx: Ctx) -> Verdict {
+    // TESTEE1-RREF-001: the testee's application refuses handshakes carrying `refuse=1`.
+    expect_error(
+        &ctx,
+        Method::GET,
+        "EIO=4&transport=polling&refuse=1",
+        ErrorCode::Forbidden,
+    )
+    .await
 }
 
 async fn transport_unknown(ctx: Ctx) -> Verdict {
