@@ -32,27 +32,43 @@ pub(crate) async fn discover(ctx: &Ctx) -> (Vec<String>, String) {
     } else {
         Transport::Polling
     };
-    let answer = async {
-        let (mut conn, _) = SioConn::open_joined(ctx, transport, "/", None).await?;
-        conn.emit(
-            "/",
-            &Value::Array(vec![Value::String("features".into())]),
-            Some(1),
-        )?;
-        let args = conn.expect_ack("/", 1, ctx.quick()).await?;
-        conn.close();
-        match args.first() {
-            Some(Value::Array(names)) => Ok(names
-                .iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect::<Vec<_>>()),
-            other => Err(format!("`features` answered {other:?}")),
+    // A lost answer would silently turn every non-core case UNSUPPORTED, so ask up to three
+    // times, each on a fresh connection; a testee that never answers implements `core` only.
+    let mut last = String::new();
+    for attempt in 1..=3 {
+        match tokio::time::timeout(ctx.quick() + Duration::from_secs(1), ask(ctx, transport)).await
+        {
+            Ok(Ok(names)) => {
+                let how = if attempt == 1 {
+                    "as the testee's `features` answer says".to_owned()
+                } else {
+                    format!("as the testee's `features` answer says, at attempt {attempt}")
+                };
+                return (names, how);
+            }
+            Ok(Err(e)) => last = e,
+            Err(_) => last = "no answer to `features`".to_owned(),
         }
-    };
-    match tokio::time::timeout(ctx.quick() + Duration::from_secs(1), answer).await {
-        Ok(Ok(names)) => (names, "as the testee's `features` answer says".to_owned()),
-        Ok(Err(e)) => core_only(&e),
-        Err(_) => core_only("no answer to `features`"),
+    }
+    core_only(&format!("{last} (asked 3 times)"))
+}
+
+/// Asks once, on a fresh connection.
+async fn ask(ctx: &Ctx, transport: Transport) -> Result<Vec<String>, String> {
+    let (mut conn, _) = SioConn::open_joined(ctx, transport, "/", None).await?;
+    conn.emit(
+        "/",
+        &Value::Array(vec![Value::String("features".into())]),
+        Some(1),
+    )?;
+    let args = conn.expect_ack("/", 1, ctx.quick()).await?;
+    conn.close();
+    match args.first() {
+        Some(Value::Array(names)) => Ok(names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect::<Vec<_>>()),
+        other => Err(format!("`features` answered {other:?}")),
     }
 }
 

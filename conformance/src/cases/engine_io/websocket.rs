@@ -265,8 +265,15 @@ async fn noop_and_stray_upgrade_ignored(ctx: Ctx) -> Verdict {
     };
     for packet in [Packet::noop(), Packet::upgrade(), Packet::message(&sent)] {
         if let Err(e) = ws.send(&packet).await {
+            // Sending fails once the server has closed the connection: that close is its answer.
             ws.close().await;
-            return Verdict::error(e);
+            return Verdict::fail(
+                expected,
+                format!(
+                    "the connection was closed before `{}` could be sent: {e}",
+                    packet.kind.name()
+                ),
+            );
         }
     }
     let (frames, error) = read_frames(&ctx, &mut ws, 1).await;
