@@ -18,6 +18,6 @@ mod sio;
 pub(crate) mod v3;
 
 #[allow(unused_imports)]
-pub(crate) use engine::{EnginePolling, EngineWs, Incoming};
+pub(crate) use engine::{EnginePolling, EngineWs, Incoming, decode_body, encode_query};
 #[allow(unused_imports)]
 pub(crate) use sio::{SioConn, SioItem, Transport, event_args, show};

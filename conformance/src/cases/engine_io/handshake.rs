@@ -183,15 +183,10 @@ async fn distinct_sids(ctx: Ctx) -> Verdict {
 
 /// The polling query of session `sid` (percent-encoded: sids are opaque, EIO4-HS-014).
 fn sid_query(sid: &str) -> String {
-    let mut out = String::from("EIO=4&transport=polling&sid=");
-    for b in sid.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!(
+        "EIO=4&transport=polling&sid={}",
+        crate::client::encode_query(sid)
+    )
 }
 
 /// The JSON of an open packet received over `transport` (the session is closed again).
