@@ -24,8 +24,19 @@ fi
 # npm ci writes node_modules/.package-lock.json; reinstall when it is missing or older than the
 # lockfile (i.e. the lockfile changed since the last install).
 marker="node_modules/.package-lock.json"
-if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
-  npm ci --no-audit --no-fund 1>&2
+install() {
+  if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
+    npm ci --no-audit --no-fund 1>&2
+  fi
+}
+# Tests may start this script concurrently: one npm ci at a time.
+if command -v flock >/dev/null 2>&1; then
+  (
+    flock 9
+    install
+  ) 9>"${TMPDIR:-/tmp}/socketio-conformance-interop-node.lock"
+else
+  install
 fi
 
 if [ "${1:-}" = "--install-only" ]; then

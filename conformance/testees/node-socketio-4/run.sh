@@ -34,8 +34,20 @@ fi
 # npm ci writes node_modules/.package-lock.json; reinstall when it is missing or older than the
 # lockfile (i.e. the lockfile changed since the last install).
 marker="node_modules/.package-lock.json"
-if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
-  npm ci --no-audit --no-fund 1>&2
+install() {
+  if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
+    npm ci --no-audit --no-fund 1>&2
+  fi
+}
+# Concurrent starts (tests run in parallel) must not run npm ci in the same folder at once: the
+# install runs under a lock, released before the server starts.
+if command -v flock >/dev/null 2>&1; then
+  (
+    flock 9
+    install
+  ) 9>"${TMPDIR:-/tmp}/socketio-conformance-node-socketio-4.lock"
+else
+  install
 fi
 
 if [ "$install_only" -eq 1 ]; then
