@@ -10,7 +10,7 @@
 //! | level | entry point | work | allocates |
 //! |---|---|---|---|
 //! | 1 framing | [`Frame::parse`] | type, attachment count, namespace, ack id; body unread | never |
-//! | 2 validated | [`Packet::decode`] | + JSON syntax + the per-type payload rule | never (borrows a [`RawValue`](serde_json::value::RawValue)) |
+//! | 2 validated | [`Packet::decode`] | + JSON syntax + the per-type payload rule | borrows a [`RawValue`](serde_json::value::RawValue); serde_json allocates a few bytes while validating a nested payload (docs/benchmarks.md) |
 //! | 3 typed | [`Packet::data_as`], [`Packet::event_name`], [`Packet::args`] | + serde into your types | as your types do |
 //!
 //! The stateful [`Decoder`] sits on top of level 2 and joins binary headers with their
