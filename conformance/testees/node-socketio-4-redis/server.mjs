@@ -102,9 +102,7 @@ const config = {
 };
 if (config.redisUrl === "") fail("REDIS_URL is not set (e.g. redis://127.0.0.1:6379); run.sh sets it");
 
-// ---------------------------------------------------------------------------------------------
-// Contract behaviours
-// ---------------------------------------------------------------------------------------------
+// Contract behaviours: ../node-socketio-4/contract.mjs (installed on / and /custom below).
 
 /**
  * TESTEE1-TGT-001 / TGT-002 across nodes: the target may live on another node, so emit to the room

@@ -97,9 +97,7 @@ const config = {
   transports: transportList(process.env.TRANSPORTS),
 };
 
-// ---------------------------------------------------------------------------------------------
-// Contract behaviours
-// ---------------------------------------------------------------------------------------------
+// Contract behaviours: ./contract.mjs of node-socketio-4 (installed on / and /custom below).
 
 // ---------------------------------------------------------------------------------------------
 // Server
