@@ -15,6 +15,11 @@
 //!
 //! `case` is an exact case ID or a `*` glob; the first matching entry wins; unlisted cases are
 //! expected to PASS. No durations are stored.
+//!
+//! A server whose outcome depends on timing (it handles one connection's packets concurrently,
+//! say) gets `"grades": ["FAIL", "PASS"]` instead of `grade`: every grade of the set matches. Such
+//! an entry's reason must say `Flaky` and why, and the set must hold two grades or more; it is a
+//! finding about the server, not a way to quiet the runner.
 
 use std::path::Path;
 
@@ -31,23 +36,34 @@ struct File {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Entry {
     case: String,
-    grade: String,
+    grade: Option<String>,
+    grades: Option<Vec<String>>,
     reason: String,
 }
 
 /// Loaded expectations.
 pub(crate) struct Expectations {
-    entries: Vec<(String, Grade, String)>,
+    entries: Vec<(String, Vec<Grade>, String)>,
 }
 
 /// A case whose outcome differs from its expectation.
 pub(crate) struct Mismatch {
     pub(crate) id: &'static str,
-    pub(crate) expected: Grade,
+    /// The grades that would have matched (one, or the set of a flaky entry).
+    pub(crate) expected: Vec<Grade>,
     pub(crate) got: Grade,
     pub(crate) reason: Option<String>,
+}
+
+impl Mismatch {
+    /// The expected grades as text: `FAIL`, or `FAIL or PASS`.
+    pub(crate) fn expected_label(&self) -> String {
+        let labels: Vec<&str> = self.expected.iter().map(|g| g.label()).collect();
+        labels.join(" or ")
+    }
 }
 
 impl Expectations {
@@ -60,16 +76,39 @@ impl Expectations {
             .map_err(|e| format!("{} is not an expectations file: {e}", path.display()))?;
         let mut entries = Vec::new();
         for e in file.expectations {
-            let grade = Grade::from_label(&e.grade).ok_or_else(|| {
-                format!(
-                    "{}: `{}` has unknown grade `{}`",
-                    path.display(),
-                    e.case,
-                    e.grade
-                )
-            })?;
+            let where_ = format!("{}: `{}`", path.display(), e.case);
+            let labels = match (e.grade, e.grades) {
+                (Some(one), None) => vec![one],
+                (None, Some(set)) if set.len() >= 2 => {
+                    if !e.reason.contains("Flaky") {
+                        return Err(format!(
+                            "{where_} has a set of grades but its reason does not say `Flaky`"
+                        ));
+                    }
+                    set
+                }
+                (None, Some(_)) => {
+                    return Err(format!(
+                        "{where_}: a set of grades needs two grades or more"
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "{where_} needs exactly one of `grade` and `grades`"
+                    ));
+                }
+            };
+            let mut grades = Vec::new();
+            for label in &labels {
+                let grade = Grade::from_label(label)
+                    .ok_or_else(|| format!("{where_} has unknown grade `{label}`"))?;
+                if grades.contains(&grade) {
+                    return Err(format!("{where_} lists `{label}` twice"));
+                }
+                grades.push(grade);
+            }
             if e.reason.trim().is_empty() {
-                return Err(format!("{}: `{}` has no reason", path.display(), e.case));
+                return Err(format!("{where_} has no reason"));
             }
             if !catalogue.iter().any(|c| matches_pattern(&e.case, c.id)) {
                 return Err(format!(
@@ -78,17 +117,19 @@ impl Expectations {
                     e.case
                 ));
             }
-            entries.push((e.case, grade, e.reason));
+            entries.push((e.case, grades, e.reason));
         }
         Ok(Expectations { entries })
     }
 
-    /// The expected grade of a case, and the reason when it is listed.
-    pub(crate) fn expected(&self, id: &str) -> (Grade, Option<&str>) {
+    /// The expected grades of a case, and the reason when it is listed.
+    pub(crate) fn expected(&self, id: &str) -> (&[Grade], Option<&str>) {
         self.entries
             .iter()
             .find(|(pattern, _, _)| matches_pattern(pattern, id))
-            .map_or((Grade::Pass, None), |(_, g, r)| (*g, Some(r.as_str())))
+            .map_or((&[Grade::Pass][..], None), |(_, g, r)| {
+                (g.as_slice(), Some(r.as_str()))
+            })
     }
 
     /// Every result whose grade differs from its expectation.
@@ -97,9 +138,9 @@ impl Expectations {
             .iter()
             .filter_map(|r| {
                 let (expected, reason) = self.expected(r.case.id);
-                (expected != r.verdict.grade).then(|| Mismatch {
+                (!expected.contains(&r.verdict.grade)).then(|| Mismatch {
                     id: r.case.id,
-                    expected,
+                    expected: expected.to_vec(),
                     got: r.verdict.grade,
                     reason: reason.map(str::to_owned),
                 })

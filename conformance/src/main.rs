@@ -384,7 +384,7 @@ async fn run_against(
                     "expectation mismatch: {} is {}, expected {}{}",
                     m.id,
                     m.got.label(),
-                    m.expected.label(),
+                    m.expected_label(),
                     m.reason
                         .as_deref()
                         .map_or(String::new(), |r| format!(" ({r})"))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{RwLock, Semaphore};
 
 use crate::case::{Case, Grade, Verdict};
 use crate::ctx::{Ctx, ServerParams};
@@ -116,6 +116,9 @@ pub(crate) async fn run(
         ref nodes,
     } = *config;
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    // A broadcast reaches every client of the namespace, including those of the cases running
+    // beside it, whose "next packet" it would then be: a broadcast case runs alone.
+    let namespace_gate = Arc::new(RwLock::new(()));
     let done = Arc::new(AtomicUsize::new(0));
     let total = cases.len();
     let mut handles = Vec::new();
@@ -195,11 +198,19 @@ pub(crate) async fn run(
             continue;
         }
         let permits = permits.clone();
+        let gate = namespace_gate.clone();
+        let alone = case.features.contains(&"broadcast");
         let done = done.clone();
         // Every case ends: its own deadline bounds it, whatever the server does.
         let limit = ctx.scaled(Duration::from_secs(30)) + ctx.heartbeat_window() * 2;
         handles.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
+            // Held for the whole case: shared by ordinary cases, exclusive for broadcasts.
+            let (_shared, _alone) = if alone {
+                (None, Some(gate.write_owned().await))
+            } else {
+                (Some(gate.read_owned().await), None)
+            };
             // The transcript's clock starts when the case does, not when it was queued.
             let mut ctx = ctx;
             ctx.transcript = Transcript::new();

@@ -106,8 +106,8 @@ impl EngineWs {
             .map_err(|e| e.to_string())
     }
 
-    /// The next packet (or the end), within `timeout`. With `auto_pong`, pings are answered and
-    /// skipped.
+    /// The next packet (or the end), within `timeout`; server noops are skipped. With
+    /// `auto_pong`, pings are answered and skipped too.
     pub(crate) async fn recv(&mut self, timeout: Duration) -> Result<Incoming, String> {
         let deadline = tokio::time::Instant::now() + timeout;
         // Each round consumes one message; bounded by the deadline and a hard count.
@@ -123,6 +123,9 @@ impl EngineWs {
                 Ok(p) if self.auto_pong && p.kind == PacketType::Ping => {
                     self.send(&Packet::pong()).await?;
                 }
+                // A client discards a server noop (EIO4-PKT-010's note); python-engineio sends
+                // one on the WebSocket after the upgrade packet `5`. The transcript keeps it.
+                Ok(p) if p.kind == PacketType::Noop => {}
                 Ok(p) => return Ok(Incoming::Packet(p)),
                 Err(e) => return Ok(Incoming::Undecodable(e.code().to_owned())),
             }

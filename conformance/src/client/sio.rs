@@ -493,6 +493,10 @@ async fn drive_ws(
             Step::Incoming(Ok(Incoming::Packet(p))) => {
                 if p.kind == EioType::Ping {
                     let _ = ws.send(&EioPacket::pong()).await;
+                } else if p.kind == EioType::Close {
+                    // The session is over, whatever may still follow on the socket.
+                    let _ = items.send(SioItem::Closed("close packet `1`".to_owned()));
+                    return;
                 } else if !deliver(&mut decoder, &p, &items) {
                     return;
                 }
@@ -567,7 +571,12 @@ async fn drive_polling(
         let packets = match decode_body(&response) {
             Ok(p) => p,
             Err(e) => {
+                // engine.io-client takes an undecodable payload (an empty body included) as a
+                // parser error and closes the transport; so does this reader.
                 let _ = items.send(SioItem::Invalid(e));
+                let _ = items.send(SioItem::Closed(
+                    "the client ended the session on that undecodable GET body".to_owned(),
+                ));
                 return;
             }
         };

@@ -8,8 +8,9 @@ use socketio_codec::engine_io::Packet;
 use super::polling::show;
 use super::websocket::describe;
 use crate::case::{Case, Grade, Verdict, case_fn};
+use crate::client::{encode_query, v3};
 use crate::ctx::Ctx;
-use crate::transport::{WsConn, WsConnect, WsEvent};
+use crate::transport::{HttpResponse, WsConn, WsConnect, WsEvent};
 
 pub(crate) const CASES: &[Case] = &[
     Case {
@@ -43,21 +44,21 @@ pub(crate) const CASES: &[Case] = &[
     Case {
         id: "EIO4-ERR-007/bad-eio",
         title: "a handshake with EIO=abc is refused with 400 and code 5",
-        requirements: &["EIO4-ERR-001", "EIO4-ERR-007"],
+        requirements: &["EIO4-ERR-001", "EIO4-ERR-007", "EIO3-VER-002"],
         features: &[],
         run: case_fn!(bad_eio),
     },
     Case {
         id: "EIO4-WS-008/websocket-bad-eio",
         title: "a WebSocket handshake with EIO=abc ends without opening a session",
-        requirements: &["EIO4-WS-008"],
+        requirements: &["EIO4-WS-008", "EIO3-VER-002"],
         features: &[],
         run: case_fn!(websocket_bad_eio),
     },
     Case {
         id: "EIO4-WS-008/websocket-eio-missing",
         title: "a WebSocket handshake without EIO ends without opening a session",
-        requirements: &["EIO4-WS-008"],
+        requirements: &["EIO4-WS-008", "EIO3-VER-002"],
         features: &[],
         run: case_fn!(websocket_eio_missing),
     },
@@ -92,7 +93,7 @@ pub(crate) const CASES: &[Case] = &[
     Case {
         id: "EIO4-ERR-007/eio-missing",
         title: "a handshake without EIO is refused with 400 and code 5",
-        requirements: &["EIO4-ERR-007", "EIO4-ERR-001"],
+        requirements: &["EIO4-ERR-007", "EIO4-ERR-001", "EIO3-VER-002"],
         features: &[],
         run: case_fn!(eio_missing),
     },
@@ -107,20 +108,29 @@ pub(crate) const CASES: &[Case] = &[
 
 /// Sends one request and expects the JSON error body of `code`, with its HTTP status.
 async fn expect_error(ctx: &Ctx, method: Method, query: &str, code: ErrorCode) -> Verdict {
-    let expected = format!(
-        "HTTP {} with body {{\"code\":{},\"message\":\"{}\"}}",
-        code.http_status(),
-        code.as_u8(),
-        code.message()
-    );
-    let response = match ctx
+    let expected = error_expected(code);
+    match ctx
         .polling()
         .request(method, query, &[], bytes::Bytes::new(), ctx.quick())
         .await
     {
-        Ok(r) => r,
-        Err(e) => return Verdict::fail(expected, format!("request failed: {e}")),
-    };
+        Ok(response) => error_verdict(expected, code, &response),
+        Err(e) => Verdict::fail(expected, format!("request failed: {e}")),
+    }
+}
+
+/// The expected error response for `code`, in words.
+fn error_expected(code: ErrorCode) -> String {
+    format!(
+        "HTTP {} with body {{\"code\":{},\"message\":\"{}\"}}",
+        code.http_status(),
+        code.as_u8(),
+        code.message()
+    )
+}
+
+/// PASS when `response` is the error response of `code`.
+fn error_verdict(expected: String, code: ErrorCode, response: &HttpResponse) -> Verdict {
     let body = String::from_utf8_lossy(&response.body).into_owned();
     let parsed = ErrorBody::decode(&body);
     let ok = response.status == code.http_status()
@@ -174,13 +184,42 @@ async fn bad_method(ctx: Ctx) -> Verdict {
 }
 
 async fn bad_eio(ctx: Ctx) -> Verdict {
-    expect_error(
-        &ctx,
-        Method::GET,
-        "EIO=abc&transport=polling",
-        ErrorCode::UnsupportedProtocolVersion,
-    )
-    .await
+    expect_version_refusal(&ctx, "EIO=abc&transport=polling").await
+}
+
+/// ERR-007, with EIO3-VER-002: a server that also speaks v3 may open a v3 session for an `EIO`
+/// that is not exactly `4` instead of refusing it; any other answer must be the code-5 refusal.
+async fn expect_version_refusal(ctx: &Ctx, query: &str) -> Verdict {
+    let code = ErrorCode::UnsupportedProtocolVersion;
+    let mut expected = error_expected(code);
+    if ctx.params.eio3 {
+        expected
+            .push_str("; or, since the server speaks Engine.IO v3, a v3 session (EIO3-VER-002)");
+    }
+    let response = match ctx
+        .polling()
+        .request(Method::GET, query, &[], bytes::Bytes::new(), ctx.quick())
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return Verdict::fail(expected, format!("request failed: {e}")),
+    };
+    let v3_session = (ctx.params.eio3 && response.status == 200)
+        .then(|| v3::parse_v3_open(&response.body, v3::is_octet_stream(&response)).ok())
+        .flatten();
+    match v3_session {
+        Some((handshake, _)) => {
+            let sid = handshake.sid.as_str().to_owned();
+            let close = format!("EIO=3&transport=polling&sid={}", encode_query(&sid));
+            let body = v3::v3_text(&[Packet::close()]);
+            let _ = ctx.polling().post(&close, body, ctx.quick()).await;
+            Verdict::pass(
+                expected,
+                format!("HTTP 200 opened an Engine.IO v3 session (sid {sid:?})"),
+            )
+        }
+        None => error_verdict(expected, code, &response),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,8 +233,9 @@ enum WsOutcome {
     Failed(String),
     /// 101, then the connection ended without any packet (`what` came before the end).
     ClosedAfter101(String),
-    /// 101, then the server behaved like an open session (`what` it sent).
-    Session(String),
+    /// 101, then the server behaved like an open session (`what` it sent; `open` when its first
+    /// frame was an open packet).
+    Session { what: String, open: bool },
     /// 101, then nothing within the deadline.
     Silent(String),
 }
@@ -220,7 +260,10 @@ async fn ws_outcome(ctx: &Ctx, query: &str, probe: Option<Packet<'_>>) -> WsOutc
     let deadline = tokio::time::Instant::now() + ctx.quick();
     let outcome = match ws.recv(ctx.quick()).await {
         Ok(event @ WsEvent::Closed { .. }) => WsOutcome::ClosedAfter101(describe(&event)),
-        Ok(event) => WsOutcome::Session(describe(&event)),
+        Ok(event) => WsOutcome::Session {
+            open: matches!(&event, WsEvent::Text(t) if t.starts_with('0')),
+            what: describe(&event),
+        },
         Err(e) if e.is_timeout() => WsOutcome::Silent(format!(
             "101, then neither a packet nor a close within {} ms",
             ctx.quick().as_millis()
@@ -233,19 +276,28 @@ async fn ws_outcome(ctx: &Ctx, query: &str, probe: Option<Packet<'_>>) -> WsOutc
 }
 
 /// WS-008: ended without a session, however (refusal, failure, or a close after the 101).
+/// With EIO3-VER-002, a server that also speaks v3 may open a v3 session instead.
 async fn ws_must_not_open(ctx: &Ctx, query: &str) -> Verdict {
-    let expected = format!(
+    let mut expected = format!(
         "the WebSocket request `?{query}` ends without a session: refused before the 101, or \
          101 then closed without an open packet (the reference writes a 400 onto the socket: \
          close 1006)"
     );
+    if ctx.params.eio3 {
+        expected
+            .push_str("; or, since the server speaks Engine.IO v3, a v3 session (EIO3-VER-002)");
+    }
     match ws_outcome(ctx, query, None).await {
+        WsOutcome::Session { what, open: true } if ctx.params.eio3 => Verdict::pass(
+            expected,
+            format!("101, then {what}: an Engine.IO v3 session"),
+        ),
         WsOutcome::Refused(status, body) => {
             Verdict::pass(expected, format!("refused with HTTP {status} {body:?}"))
         }
         WsOutcome::Failed(e) => Verdict::pass(expected, format!("the request failed: {e}")),
         WsOutcome::ClosedAfter101(how) => Verdict::pass(expected, format!("101, then {how}")),
-        WsOutcome::Session(what) => Verdict::fail(expected, format!("101, then {what}")),
+        WsOutcome::Session { what, .. } => Verdict::fail(expected, format!("101, then {what}")),
         WsOutcome::Silent(what) => Verdict::fail(expected, what),
     }
 }
@@ -285,7 +337,7 @@ async fn ws_refused_before_101(
         WsOutcome::ClosedAfter101(how) => {
             Verdict::new(Grade::NonStrict, expected, format!("101, then {how}"))
         }
-        WsOutcome::Session(what) => Verdict::fail(expected, format!("101, then {what}")),
+        WsOutcome::Session { what, .. } => Verdict::fail(expected, format!("101, then {what}")),
         WsOutcome::Silent(what) => Verdict::fail(expected, what),
     }
 }
@@ -358,13 +410,7 @@ async fn put_handshake(ctx: Ctx) -> Verdict {
 }
 
 async fn eio_missing(ctx: Ctx) -> Verdict {
-    expect_error(
-        &ctx,
-        Method::GET,
-        "transport=polling",
-        ErrorCode::UnsupportedProtocolVersion,
-    )
-    .await
+    expect_version_refusal(&ctx, "transport=polling").await
 }
 
 async fn transport_missing(ctx: Ctx) -> Verdict {

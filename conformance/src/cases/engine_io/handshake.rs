@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use socketio_codec::engine_io::{Packet, PacketData, PacketType, ProtocolVersion, payload};
 
 use super::polling::{alive_by_connect, close_polling, connect_text, show};
-use super::websocket::{describe, next_event, open_ws};
+use super::websocket::{describe, next_connect_answer, next_event, open_ws};
 use crate::case::{Case, Grade, Verdict, case_fn, case_fn_on};
 use crate::client::{EnginePolling, EngineWs, Transport};
 use crate::ctx::{Ctx, parse_open};
@@ -406,7 +406,7 @@ async fn upgrades_really_work(ctx: Ctx) -> Verdict {
         ws.send(&Packet::upgrade()).await?;
         let connect = connect_text();
         ws.send(&Packet::message(&connect)).await?;
-        match next_event(&mut ws, ctx.quick()).await? {
+        match next_connect_answer(&mut ws, ctx.quick()).await? {
             WsEvent::Text(t) if t.starts_with("40{") => Ok(format!(
                 "upgrades {upgrades:?}; `3probe`, then after `5` the WebSocket answered `40` with {}",
                 show(t.as_bytes())
@@ -458,7 +458,7 @@ async fn client_open_ignored(ctx: Ctx, transport: Transport) -> Verdict {
             };
             let verdict = match sent {
                 Err(e) => Verdict::fail(expected, format!("send failed: {e}")),
-                Ok(()) => match next_event(&mut ws, ctx.quick()).await {
+                Ok(()) => match next_connect_answer(&mut ws, ctx.quick()).await {
                     Ok(WsEvent::Text(t)) if t.starts_with("40{") => Verdict::pass(
                         expected,
                         format!("`40` answered with {}", show(t.as_bytes())),

@@ -17,7 +17,7 @@ use socketio_codec::socket_io::{
 use crate::case::{Case, Grade, Verdict, case_fn};
 use crate::client::EnginePolling;
 use crate::ctx::Ctx;
-use crate::transport::{HttpResponse, RawEnd, TransportError, raw_exchange};
+use crate::transport::{HttpResponse, PendingRequest, RawEnd, TransportError, raw_exchange};
 
 pub(crate) const CASES: &[Case] = &[
     Case {
@@ -342,6 +342,45 @@ pub(super) async fn alive_by_connect(ctx: &Ctx, p: &EnginePolling) -> Result<Str
     }
 }
 
+/// A GET still pending after `hold`. A GET released early by pings alone (engineioxide answers the
+/// first GET at once with the first ping) is legitimate: the pings are answered and a new GET is
+/// parked at once, so `hold` starts just after a ping and ends before the next one is due. `Err`
+/// says what released a GET otherwise.
+async fn park(ctx: &Ctx, p: &EnginePolling, hold: Duration) -> Result<PendingRequest, String> {
+    for _ in 0..3 {
+        let mut get = p.spawn_get(long_poll(ctx));
+        let started = Instant::now();
+        // Polls the GET every few ms until `hold` has passed (bounded by `hold`).
+        while started.elapsed() < hold && !get.is_finished() {
+            tokio::time::sleep(Duration::from_millis(5).min(hold)).await;
+        }
+        if !get.is_finished() {
+            return Ok(get);
+        }
+        let response = get
+            .wait(ctx.quick())
+            .await
+            .map_err(|e| format!("the GET failed: {e}"))?;
+        let packets = decode(&response).unwrap_or_default();
+        if response.status == 200
+            && !packets.is_empty()
+            && packets.iter().all(|p| p.kind == PacketType::Ping)
+        {
+            ctx.transcript
+                .note("the parked GET was released by a ping: pong, then park again");
+            let _ = p.post(&[Packet::pong()]).await;
+            continue;
+        }
+        return Err(format!(
+            "the GET was answered after {} ms, before anything was sent: HTTP {} {}",
+            started.elapsed().as_millis(),
+            response.status,
+            show(&response.body)
+        ));
+    }
+    Err("every parked GET was released by a ping".to_owned())
+}
+
 async fn open(ctx: &Ctx) -> Result<EnginePolling, Verdict> {
     EnginePolling::open(ctx)
         .await
@@ -386,42 +425,12 @@ async fn parked_get_released(ctx: Ctx) -> Verdict {
         Ok(p) => p,
         Err(v) => return v,
     };
-    let mut parked = None;
-    // A GET released early by a ping is legitimate: answer it and park again (bounded).
-    for _ in 0..3 {
-        let mut get = p.spawn_get(long_poll(&ctx));
-        let started = Instant::now();
-        tokio::time::sleep(hold).await;
-        if !get.is_finished() {
-            parked = Some(get);
-            break;
+    let mut get = match park(&ctx, &p, hold).await {
+        Ok(get) => get,
+        Err(seen) => {
+            close_polling(&p).await;
+            return Verdict::fail(expected, seen);
         }
-        let response = match get.wait(ctx.quick()).await {
-            Ok(r) => r,
-            Err(e) => return Verdict::fail(expected, format!("the GET failed: {e}")),
-        };
-        let packets = decode(&response).unwrap_or_default();
-        if response.status == 200
-            && !packets.is_empty()
-            && packets.iter().all(|p| p.kind == PacketType::Ping)
-        {
-            ctx.transcript
-                .note("the parked GET was released by a ping: pong, then park again");
-            let _ = p.post(&[Packet::pong()]).await;
-            continue;
-        }
-        let seen = format!(
-            "the GET was answered after {} ms, before anything was sent: HTTP {} {}",
-            started.elapsed().as_millis(),
-            response.status,
-            show(&response.body)
-        );
-        close_polling(&p).await;
-        return Verdict::fail(expected, seen);
-    }
-    let Some(mut get) = parked else {
-        close_polling(&p).await;
-        return Verdict::error("every parked GET was released by a ping");
     };
     let connect = connect_text();
     let posted = Instant::now();
@@ -815,8 +824,13 @@ async fn aborted_get(ctx: Ctx) -> Verdict {
         Ok(p) => p,
         Err(v) => return v,
     };
-    let get = p.spawn_get(long_poll(&ctx));
-    tokio::time::sleep(ctx.tolerance() / 2).await;
+    let get = match park(&ctx, &p, ctx.tolerance() / 2).await {
+        Ok(get) => get,
+        Err(seen) => {
+            close_polling(&p).await;
+            return Verdict::error(format!("could not park a GET to abort: {seen}"));
+        }
+    };
     if !get.abort().await {
         close_polling(&p).await;
         return Verdict::error("the GET had already finished: nothing to abort");

@@ -5,7 +5,7 @@
 
 use super::connect::echo_works;
 use crate::case::{Case, Grade, Verdict, case_fn_on};
-use crate::client::{SioConn, SioItem, Transport};
+use crate::client::{SioConn, SioItem, Transport, encode_query};
 use crate::ctx::Ctx;
 
 pub(crate) const CASES: &[Case] = &[
@@ -259,6 +259,32 @@ async fn closes_then_serves(
             closed = Some(format!("{how} after {} ms", started.elapsed().as_millis()));
             break;
         }
+    }
+    // Over polling the client may have ended the session itself (an undecodable GET body): the
+    // server must have dropped the sid too.
+    if transport == Transport::Polling
+        && let Some(how) = closed.take()
+    {
+        let query = format!(
+            "EIO=4&transport=polling&sid={}",
+            encode_query(conn.engine_sid.as_str())
+        );
+        closed = match ctx.polling().get(&query, ctx.quick()).await {
+            Ok(r) if r.status == 400 => Some(format!("{how}; a GET with its sid: HTTP 400")),
+            Ok(r) if r.body.starts_with(b"1") => Some(format!("{how}; a GET with its sid: `1`")),
+            Ok(r) => {
+                seen.push(format!(
+                    "{how}, but a GET with its sid was answered HTTP {} {:?}: the server kept it",
+                    r.status,
+                    String::from_utf8_lossy(&r.body)
+                ));
+                None
+            }
+            Err(e) => {
+                seen.push(format!("{how}, but a GET with its sid failed: {e}"));
+                None
+            }
+        };
     }
     let first = match &closed {
         Some(how) => format!("closed: {how}"),

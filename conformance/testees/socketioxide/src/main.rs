@@ -60,15 +60,20 @@ type Watchers = Arc<Mutex<HashMap<String, HashSet<Sid>>>>;
 // Contract behaviours
 // -------------------------------------------------------------------------------------------------
 
-/// Installs the TESTEE1 behaviours on a socket that just connected to `/` or `/custom`.
-fn install_contract(socket: &SocketRef, auth: serde_json::Value, watchers: Watchers) {
+/// TESTEE1-CORE-002, from the connect handler: socketioxide sends the CONNECT answer (`40`)
+/// before it spawns that handler, so `auth` follows `40`.
+fn emit_auth(socket: &SocketRef, auth: serde_json::Value) {
     debug!("connect {} {}", socket.ns(), socket.id);
-
-    // TESTEE1-CORE-002. socketioxide sends the CONNECT answer (`40`) before calling this handler.
     if let Err(e) = socket.emit("auth", &auth) {
         debug!("auth emit failed: {e}");
     }
+}
 
+/// Installs the TESTEE1 event handlers on a socket joining `/` or `/custom`, from a connect
+/// middleware. socketioxide awaits middlewares before it sends the CONNECT answer but spawns the
+/// connect handler after it, so handlers installed in the handler would miss the events a client
+/// sends right after `40` (they are dropped without a handler).
+fn install_contract(socket: &SocketRef, watchers: Watchers) {
     // TESTEE1-CORE-003
     socket.on("message", async |s: SocketRef, Data(args): Data<Args>| {
         if let Err(e) = s.emit("message-back", &args) {
@@ -356,11 +361,16 @@ async fn main() {
     let watchers: Watchers = Arc::default();
     for path in CONTRACT_NAMESPACES {
         let w = watchers.clone();
-        io.ns(path, async move |s: SocketRef, TryData(auth): TryData<serde_json::Value>| {
+        let handlers = async move |s: SocketRef| {
+            install_contract(&s, w);
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let on_connect = async |s: SocketRef, TryData(auth): TryData<serde_json::Value>| {
             // An absent CONNECT payload is decoded by socketioxide as `{}`.
             let auth = auth.unwrap_or_else(|_| serde_json::json!({}));
-            install_contract(&s, auth, w);
-        });
+            emit_auth(&s, auth);
+        };
+        io.ns(path, on_connect.with(handlers));
     }
     // TESTEE1-CERR-001. TESTEE1-CERR-002: no dynamic namespaces, so socketioxide answers every
     // other namespace with "Invalid namespace" itself.
