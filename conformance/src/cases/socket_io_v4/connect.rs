@@ -123,6 +123,21 @@ pub(crate) const CASES: &[Case] = &[
         features: &["core", "targeted"],
         run: case_fn_on!(socket_ids, Transport::Polling),
     },
+    Case {
+        id: "SIO4-NS-010/event-unjoined-namespace-websocket",
+        title: "an EVENT for /custom, never joined, is ignored and the v3 WebSocket stays open",
+        requirements: &["SIO4-NS-010", "TESTEE1-CORE-003"],
+        features: &["core"],
+        run: case_fn_on!(unjoined_namespace, Transport::WebSocket),
+    },
+    Case {
+        id: "SIO4-NS-010/event-unjoined-namespace-polling",
+        title: "an EVENT for /custom, never joined, is ignored and the v3 polling session stays \
+                open",
+        requirements: &["SIO4-NS-010", "TESTEE1-CORE-003"],
+        features: &["core"],
+        run: case_fn_on!(unjoined_namespace, Transport::Polling),
+    },
 ];
 
 async fn implicit_main(ctx: Ctx, transport: Transport) -> Verdict {
@@ -332,4 +347,47 @@ async fn socket_ids(ctx: Ctx, transport: Transport) -> Verdict {
             seen.join("; ")
         ),
     )
+}
+
+async fn unjoined_namespace(ctx: Ctx, transport: Transport) -> Verdict {
+    let expected = "after `2/custom,[\"message\",\"unjoined\"]` on a connection joined to / \
+                    only: nothing comes back for /custom, the connection stays open and / still \
+                    echoes";
+    let mut conn = match SioV3::open_main(&ctx, transport, false).await {
+        Ok(c) => c,
+        Err(e) => return Verdict::error(e),
+    };
+    // Well-formed, for a namespace this connection never joined; raw so the bytes are visible.
+    conn.send_text_raw(r#"2/custom,["message","unjoined"]"#);
+    // Whatever arrives within the quick deadline: a `message-back` on /custom, an error or the
+    // end of the connection all break the rule.
+    let mut broke = None;
+    let deadline = tokio::time::Instant::now() + ctx.quick();
+    // Bounded by the deadline and an item count.
+    for _ in 0..100 {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Some(item) = conn.next(left).await else {
+            break;
+        };
+        let handled = item.namespace() == Some("/custom");
+        if handled || matches!(item, SioItem::Closed(_)) {
+            broke = Some(item.describe());
+            break;
+        }
+    }
+    let verdict = match broke {
+        Some(what) => Verdict::fail(expected, format!("after the EVENT for /custom: {what}")),
+        None => match still_usable(&ctx, &mut conn).await {
+            Ok(()) => Verdict::pass(
+                expected,
+                format!(
+                    "nothing for /custom within {} ms; / still echoed",
+                    ctx.quick().as_millis()
+                ),
+            ),
+            Err(e) => Verdict::fail(expected, format!("/ no longer echoed: {e}")),
+        },
+    };
+    conn.close();
+    verdict
 }
