@@ -2,7 +2,8 @@
 //! (`fuzz/seeds/<target>/*`) and every minimized crash (`fixtures/regressions/*.json`) goes
 //! through the same checks as its cargo-fuzz target.
 //!
-//! The checks live in `codec/src/fuzzing.rs`, which the codec compiles only under
+//! The checks live in `codec/src/fuzzing.rs` and its files in `codec/src/fuzzing/` (each
+//! declared with a `#[path]`, so this include finds them too), which the codec compiles only under
 //! `--cfg fuzzing` (for `fuzz/`); this test compiles the same file as a private module, written
 //! against the public API only, so a seed that fails here fails under `cargo fuzz` too and the
 //! other way round. Seeds of the structured targets (`sio_roundtrip`, `eio_roundtrip`) are
