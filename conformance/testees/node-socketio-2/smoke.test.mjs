@@ -1,503 +1,64 @@
-// Smoke test of the testee: starts server.mjs as a child process and checks every TESTEE1 behaviour
-// with the official socket.io-client 2.x, over WebSocket and over HTTP long-polling, on "/" and
-// "/custom". Every wait is bounded, so a misbehaving server makes the test fail, never hang.
+// Smoke test of the socket.io 2 testee: starts it with run.sh and checks every TESTEE1 behaviour with
+// the official socket.io-client 2.x, over WebSocket and over HTTP long-polling, on "/" and "/custom"
+// (the shared checks of ../shared/smoke.mjs). Every wait is bounded, so a misbehaving server makes
+// the test fail, never hang.
 //
 // socket.io 2 specifics exercised here: "auth" is the handshake query (client option `query`), a
-// refused namespace arrives as the socket's "error" event with the bare err.data, and a client never
-// sends CONNECT for "/" (the server joins every connection to "/" by itself), so a connection that
-// uses both namespaces must create its "/" socket first.
+// refused namespace arrives as the socket's "error" event with the bare err.data, the EIO3
+// handshake carries the implicit `40`, and socket ids on "/custom" are "/custom#<sid>". (A client
+// never sends CONNECT for "/", so the shared connectBoth creates the "/" socket first.)
 //
-// Run with `node --test` from this directory.
+// Run with `node --test smoke.test.mjs` from this directory.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import io from "socket.io-client";
+import { ALL_FEATURES, NAMESPACES, WAIT, smokeTestee, withTimeout } from "../shared/smoke.mjs";
 
-const { Manager } = io;
-const HERE = dirname(fileURLToPath(import.meta.url));
-const WAIT = 2000; // ms, upper bound of any single wait
-const QUIET = 150; // ms during which an event must NOT arrive
-const NAMESPACES = ["/", "/custom"];
-const TRANSPORTS = [["websocket"], ["polling"]];
-const FEATURES = [
-  "core",
-  "server-ack",
-  "broadcast",
-  "rooms",
-  "targeted",
-  "lifecycle",
-  "server-disconnect",
-  "connect-error",
-];
+const FEATURES = ALL_FEATURES.filter((f) => f !== "request-refusal");
 
-let server; // child process
-let baseUrl; // http://127.0.0.1:<port>
-let sioPath; // /socket.io/
-let stdoutAfterLine = ""; // anything the server prints after the listening line (must stay empty)
-const openSockets = new Set();
-
-// ---------------------------------------------------------------------------------------------
-// helpers
-// ---------------------------------------------------------------------------------------------
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves with the arguments of the next `event` on `emitter`. */
-function next(emitter, event, ms = WAIT) {
-  let handler;
-  const p = new Promise((resolve) => {
-    handler = (...args) => resolve(args);
-    emitter.once(event, handler);
-  });
-  return withTimeout(p, ms, `"${event}"`).finally(() => emitter.off(event, handler));
-}
-
-/** Resolves with the reason of the `peer-disconnect` about `id` seen by `watcher` (others ignored). */
-function peerGone(watcher, id, ms = WAIT) {
-  let handler;
-  const p = new Promise((resolve) => {
-    handler = (leftId, reason) => {
-      if (leftId === id) resolve(reason);
-    };
-    watcher.on("peer-disconnect", handler);
-  });
-  return withTimeout(p, ms, `"peer-disconnect" about ${id}`).finally(() =>
-    watcher.off("peer-disconnect", handler),
-  );
-}
-
-/** Resolves if `event` does NOT arrive on `socket` within `ms`, rejects if it does. */
-function nothing(socket, event, ms = QUIET) {
-  return new Promise((resolve, reject) => {
-    const handler = (...args) => {
-      clearTimeout(timer);
-      reject(new Error(`unexpected "${event}" ${JSON.stringify(args)}`));
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, handler);
-      resolve();
-    }, ms);
-    socket.once(event, handler);
-  });
-}
-
-/** Emits with an acknowledgement, resolves with the ack arguments (client 2.x has no .timeout()). */
-function ack(socket, event, ...args) {
-  return withTimeout(
-    new Promise((resolve) => socket.emit(event, ...args, (...res) => resolve(res))),
-    WAIT,
-    `the ack of "${event}"`,
-  );
-}
-
-/** Binary values come back as Buffer (or ArrayBuffer in some paths): compare them as Buffers. */
-function norm(value) {
-  if (value instanceof ArrayBuffer) return Buffer.from(value);
-  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (Array.isArray(value)) return value.map(norm);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, norm(v)]));
-  }
-  return value;
-}
-
-const opts = (transports, extra = {}) => ({
-  transports,
-  forceNew: true,
-  reconnection: false,
-  timeout: WAIT,
-  path: sioPath,
-  ...extra,
-});
-
-/** Waits for `connect` on `socket`, failing fast on a namespace or engine error. */
-async function connected(socket, nsp) {
-  await Promise.race([
-    next(socket, "connect"),
-    next(socket, "error").then(([err]) => {
-      throw new Error(`error on ${nsp}: ${JSON.stringify(err)}`);
-    }),
-    next(socket, "connect_error").then(([err]) => {
-      throw new Error(`connect_error on ${nsp}: ${err?.message}`);
-    }),
-  ]);
-}
-
-/** Connects a socket to `nsp` on its own connection, resolves with it and its `auth` event's arg. */
-async function connect(nsp, transports, extra = {}) {
-  const socket = io(baseUrl + nsp, opts(transports, extra));
-  openSockets.add(socket);
-  const authEvent = next(socket, "auth");
-  await connected(socket, nsp);
-  const [auth] = await authEvent;
-  return { socket, auth };
-}
-
-/**
- * One connection joined to both namespaces. The "/" socket is created first: socket.io 2 joins "/"
- * implicitly and a "/" socket created after that `40` went by would never see it.
- */
-async function connectBoth(transports) {
-  const m = new Manager(baseUrl, opts(transports));
-  const sockets = {};
-  for (const nsp of NAMESPACES) {
-    sockets[nsp] = m.socket(nsp);
-    openSockets.add(sockets[nsp]);
-  }
-  await Promise.all(NAMESPACES.map((nsp) => connected(sockets[nsp], nsp)));
-  return sockets;
-}
-
-function close(...sockets) {
-  for (const s of sockets) {
-    s.disconnect();
-    openSockets.delete(s);
-  }
-}
-
-const BIN = () => Buffer.from([0, 1, 2, 253, 254, 255]);
-
-// ---------------------------------------------------------------------------------------------
-// server process
-// ---------------------------------------------------------------------------------------------
-
-before(async () => {
-  server = spawn(process.execPath, [join(HERE, "server.mjs")], {
-    cwd: HERE,
-    env: { ...process.env, PORT: "0", DEBUG_TESTEE: "" },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const line = await withTimeout(
-    new Promise((resolve, reject) => {
-      let buf = "";
-      server.stdout.setEncoding("utf8");
-      server.stdout.on("data", (chunk) => {
-        buf += chunk;
-        const nl = buf.indexOf("\n");
-        if (nl >= 0) {
-          resolve(buf.slice(0, nl));
-          stdoutAfterLine = buf.slice(nl + 1);
-          buf = "";
-          server.stdout.removeAllListeners("data");
-          server.stdout.on("data", (more) => {
-            stdoutAfterLine += more;
-          });
-        }
-      });
-      server.once("exit", (code) => reject(new Error(`server exited early (code ${code})`)));
-      server.once("error", reject);
-    }),
-    5000,
-    "the listening line",
-  );
-  const m = /^listening (http:\/\/127\.0\.0\.1:(\d+))(\/\S*)$/.exec(line);
-  assert.ok(m, `bad listening line: ${JSON.stringify(line)}`);
-  baseUrl = m[1];
-  sioPath = m[3];
-  assert.equal(sioPath, "/socket.io/");
-});
-
-after(async () => {
-  for (const s of openSockets) s.disconnect();
-  openSockets.clear();
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    server.kill("SIGTERM");
-    try {
-      await withTimeout(exited, 2000, "server exit");
-    } catch {
-      server.kill("SIGKILL");
-    }
-  }
-});
-
-// ---------------------------------------------------------------------------------------------
-// tests
-// ---------------------------------------------------------------------------------------------
-
-test("EIO3 handshake uses the fast configuration and carries the implicit `40`", async () => {
-  const res = await withTimeout(
-    fetch(`${baseUrl}${sioPath}?EIO=3&transport=polling`),
-    WAIT,
-    "handshake",
-  );
-  assert.equal(res.status, 200);
-  const body = await res.text();
-  // <len>:0{...}2:40 — the main-namespace CONNECT rides in the handshake response
-  const m = /^(\d+):0(\{.*\})2:40$/.exec(body);
-  assert.ok(m, body);
-  assert.equal(Number(m[1]), 1 + m[2].length);
-  const hs = JSON.parse(m[2]);
-  assert.equal(typeof hs.sid, "string");
-  assert.equal(hs.pingInterval, 300);
-  assert.equal(hs.pingTimeout, 200);
-  assert.deepEqual(hs.upgrades, ["websocket"]);
-});
-
-for (const transports of TRANSPORTS) {
-  for (const nsp of NAMESPACES) {
-    const other = nsp === "/" ? "/custom" : "/";
-    const label = `${transports[0]} ${nsp}`;
-
-    test(`${label}: auth (query), echo, ack, features`, { timeout: 10000 }, async () => {
-      const { socket: a, auth } = await connect(nsp, transports, { query: { token: "123" } });
-      assert.deepEqual(auth, { token: "123" });
-
-      const { socket: b, auth: none } = await connect(nsp, transports);
-      assert.deepEqual(none, {});
-
-      // CORE-003 with binary
-      const args = [1, "2", { 3: [true] }, BIN(), { nested: BIN() }];
-      const back = next(a, "message-back");
-      a.emit("message", ...args);
-      assert.deepEqual(norm(await back), args);
-      await nothing(b, "message-back");
-
-      // CORE-004 with binary
-      assert.deepEqual(norm(await ack(a, "message-with-ack", 1, "2", BIN())), [1, "2", BIN()]);
-      assert.deepEqual(await ack(a, "message-with-ack"), []);
-
-      // ack-based events without an ack: nothing happens, the server keeps working
-      a.emit("message-with-ack", 1);
-      a.emit("features");
-      a.emit("join", "no-ack-room");
-      a.emit("watch");
-
-      // CORE-005
-      assert.deepEqual(await ack(a, "features"), [FEATURES]);
-      assert.ok(a.connected);
-      close(a, b);
-    });
-
-    test(`${label}: server acks (ACK)`, { timeout: 10000 }, async () => {
-      const { socket: a } = await connect(nsp, transports);
-
-      const asked = next(a, "emit-with-ack");
-      a.emit("emit-with-ack", "q", 7, BIN());
-      const got = await asked;
-      const reply = got.pop();
-      assert.equal(typeof reply, "function", "server must request an ack");
-      assert.deepEqual(norm(got), ["q", 7, BIN()]);
-      const result = next(a, "emit-with-ack-result");
-      reply("r", BIN(), { x: [1] });
-      assert.deepEqual(norm(await result), ["r", BIN(), { x: [1] }]);
-
-      // an ack without arguments
-      const asked2 = next(a, "emit-with-ack");
-      a.emit("emit-with-ack");
-      const got2 = await asked2;
-      assert.equal(got2.length, 1);
-      const result2 = next(a, "emit-with-ack-result");
-      got2[0]();
-      assert.deepEqual(await result2, []);
-      close(a);
-    });
-
-    test(`${label}: broadcast (BCAST)`, { timeout: 10000 }, async () => {
-      const { socket: a } = await connect(nsp, transports);
-      // b and mux (the other namespace) share one connection
-      const both = await connectBoth(transports);
-      const b = both[nsp];
-      const mux = both[other];
-
-      let pa = next(a, "broadcast-back");
-      let pb = next(b, "broadcast-back");
-      let pm = nothing(mux, "broadcast-back");
-      a.emit("broadcast", 1, BIN());
-      assert.deepEqual(norm(await pa), [1, BIN()]);
-      assert.deepEqual(norm(await pb), [1, BIN()]);
-      await pm;
-
-      pb = next(b, "broadcast-back");
-      pa = nothing(a, "broadcast-back");
-      pm = nothing(mux, "broadcast-back");
-      a.emit("broadcast-others", "x", { y: BIN() });
-      assert.deepEqual(norm(await pb), ["x", { y: BIN() }]);
-      await pa;
-      await pm;
-      close(a, mux, b);
-    });
-
-    test(`${label}: rooms (ROOM)`, { timeout: 10000 }, async () => {
-      const { socket: a } = await connect(nsp, transports);
-      const { socket: b } = await connect(nsp, transports);
-      const room = `room-${transports[0]}-${nsp}`;
-      assert.deepEqual(await ack(a, "join", room), [room]);
-
-      // sender not in the room: only a receives
-      let pa = next(a, "room-back");
-      let pb = nothing(b, "room-back");
-      b.emit("to-room", room, 1, BIN());
-      assert.deepEqual(norm(await pa), [1, BIN()]);
-      await pb;
-
-      // sender in the room receives too
-      pa = next(a, "room-back");
-      pb = nothing(b, "room-back");
-      a.emit("to-room", room, "self");
-      assert.deepEqual(await pa, ["self"]);
-      await pb;
-
-      // an empty room: nobody
-      pa = nothing(a, "room-back");
-      b.emit("to-room", "empty-room", 1);
-      await pa;
-      close(a, b);
-    });
-
-    test(`${label}: targeted (TGT)`, { timeout: 10000 }, async () => {
-      const { socket: a } = await connect(nsp, transports);
-      const { socket: b } = await connect(nsp, transports);
-      const { socket: c } = await connect(nsp, transports);
-      // socket.io 2 ids: the Engine.IO sid on "/", "/custom#<sid>" on "/custom"
-      assert.equal(a.id.startsWith("/custom#"), nsp === "/custom", a.id);
-
-      const pa = next(a, "private-back");
-      const pb = nothing(b, "private-back");
-      const pc = nothing(c, "private-back");
-      b.emit("private", a.id, "hi", BIN());
-      assert.deepEqual(norm(await pa), [b.id, "hi", BIN()]);
-      await pb;
-      await pc;
-
-      // unknown ids (inherited property names included): nothing, nobody disconnected
-      const qa = nothing(a, "private-back");
-      const qb = nothing(b, "private-back");
-      b.emit("private", "no-such-socket-id", 1);
-      b.emit("private", "__proto__", 1);
-      b.emit("private", "hasOwnProperty", 1);
-      await qa;
-      await qb;
-      assert.deepEqual(await ack(b, "features"), [FEATURES]);
-      assert.ok(a.connected && b.connected && c.connected);
-      close(a, b, c);
-    });
-
-    test(`${label}: lifecycle and server disconnects (LIFE, SDISC)`, { timeout: 10000 }, async () => {
-      const { socket: w } = await connect(nsp, transports);
-      const { socket: w2 } = await connect(nsp, transports);
-      const { socket: bystander } = await connect(nsp, transports); // not a watcher
-      assert.deepEqual(await ack(w, "watch"), []);
-      assert.deepEqual(await ack(w2, "watch"), []);
-      const gone2 = (id) => Promise.all([peerGone(w, id), peerGone(w2, id)]);
-
-      // client-side namespace disconnect
-      const { socket: p1 } = await connect(nsp, transports);
-      let seen = gone2(p1.id);
-      const quiet = nothing(bystander, "peer-disconnect");
-      close(p1);
-      assert.deepEqual(await seen, ["client namespace disconnect", "client namespace disconnect"]);
-      await quiet;
-
-      // SDISC-001: disconnect-me
-      const { socket: p2 } = await connect(nsp, transports);
-      seen = gone2(p2.id);
-      let gone = next(p2, "disconnect");
-      p2.emit("disconnect-me");
-      assert.equal((await gone)[0], "io server disconnect");
-      assert.deepEqual(await seen, ["server namespace disconnect", "server namespace disconnect"]);
-      openSockets.delete(p2);
-
-      // SDISC-001: the Engine.IO connection stays open when another namespace is still joined
-      const pair3 = await connectBoth(transports);
-      const p3 = pair3[nsp];
-      const keep = pair3[other];
-      seen = gone2(p3.id);
-      gone = next(p3, "disconnect");
-      p3.emit("disconnect-me");
-      assert.equal((await gone)[0], "io server disconnect");
-      assert.deepEqual(await seen, ["server namespace disconnect", "server namespace disconnect"]);
-      assert.deepEqual(await ack(keep, "features"), [FEATURES]);
-      close(keep);
-      openSockets.delete(p3);
-
-      // SDISC-002: close-me closes the whole connection, both namespaces included
-      const pair4 = await connectBoth(transports);
-      const p4 = pair4[nsp];
-      const p4other = pair4[other];
-      seen = gone2(p4.id);
-      const goneA = next(p4, "disconnect");
-      const goneB = next(p4other, "disconnect");
-      const engineClosed = next(p4.io, "close");
-      p4.emit("close-me");
-      assert.equal((await goneA)[0], "io server disconnect");
-      assert.equal((await goneB)[0], "io server disconnect");
-      await engineClosed;
-      assert.deepEqual(await seen, ["server namespace disconnect", "server namespace disconnect"]);
-      openSockets.delete(p4);
-      openSockets.delete(p4other);
-
-      // a watcher leaving: the other watcher hears about it and stays connected
-      const wid = w.id;
-      const seen2 = peerGone(w2, wid);
-      close(w);
-      assert.equal(await seen2, "client namespace disconnect");
-      assert.ok(w2.connected);
-      close(w2, bystander);
-    });
-  }
-}
-
-for (const transports of TRANSPORTS) {
-  test(`${transports[0]}: connect errors (CERR)`, { timeout: 10000 }, async () => {
+smokeTestee({
+  dir: dirname(fileURLToPath(import.meta.url)),
+  io,
+  Manager: io.Manager,
+  features: FEATURES,
+  authOption: (auth) => ({ query: auth }),
+  handshake: null, // EIO3 only: checked below
+  connectError: {
     // socket.io 2 sends err.data alone (`44/refuse,{"code":4242}`); client 2.x emits it as "error"
-    const r = io(`${baseUrl}/refuse`, opts(transports));
-    openSockets.add(r);
-    const [err] = await next(r, "error");
-    assert.deepEqual(err, { code: 4242 });
-    close(r);
+    event: "error",
+    refused(err) {
+      assert.deepEqual(err, { code: 4242 });
+    },
+    unknown(err) {
+      assert.equal(err, "Invalid namespace");
+    },
+  },
+  more(smoke) {
+    test("EIO3 handshake uses the fast configuration and carries the implicit `40`", async () => {
+      const url = `${smoke.baseUrl}${smoke.path}?EIO=3&transport=polling`;
+      const res = await withTimeout(fetch(url), WAIT, "handshake");
+      assert.equal(res.status, 200);
+      const body = await res.text();
+      // <len>:0{...}2:40 — the main-namespace CONNECT rides in the handshake response
+      const m = /^(\d+):0(\{.*\})2:40$/.exec(body);
+      assert.ok(m, body);
+      assert.equal(Number(m[1]), 1 + m[2].length);
+      const hs = JSON.parse(m[2]);
+      assert.equal(typeof hs.sid, "string");
+      assert.equal(hs.pingInterval, 300);
+      assert.equal(hs.pingTimeout, 200);
+      assert.deepEqual(hs.upgrades, ["websocket"]);
+    });
 
-    const u = io(`${baseUrl}/nope`, opts(transports));
-    openSockets.add(u);
-    const [err2] = await next(u, "error");
-    assert.equal(err2, "Invalid namespace");
-    close(u);
-
-    // the Engine.IO connection stays open after a refusal: another namespace still connects
-    const m = new Manager(baseUrl, opts(transports));
-    const refused = m.socket("/refuse");
-    const fine = m.socket("/custom");
-    openSockets.add(refused);
-    openSockets.add(fine);
-    const refusedErr = next(refused, "error");
-    const fineConnect = next(fine, "connect");
-    await refusedErr;
-    await fineConnect;
-    assert.deepEqual(await ack(fine, "features"), [FEATURES]);
-    close(refused, fine);
-  });
-}
-
-test("the server printed nothing after the listening line", () => {
-  assert.equal(stdoutAfterLine, "");
-  assert.equal(server.exitCode, null, "server still running");
-});
-
-test("server exits when its stdin closes", { timeout: 10000 }, async () => {
-  const child = spawn(process.execPath, [join(HERE, "server.mjs")], {
-    cwd: HERE,
-    env: { ...process.env, PORT: "0", DEBUG_TESTEE: "" },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => child.once("exit", (code, sig) => resolve([code, sig])));
-  try {
-    await withTimeout(
-      new Promise((resolve) => child.stdout.once("data", resolve)),
-      5000,
-      "second server's listening line",
-    );
-    child.stdin.end();
-    assert.deepEqual(await withTimeout(exited, 3000, "exit after stdin close"), [0, null]);
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }
+    test("socket ids: the Engine.IO sid on /, /custom#<sid> on /custom", { timeout: 10000 }, async () => {
+      for (const nsp of NAMESPACES) {
+        const { socket } = await smoke.connect(nsp, ["websocket"]);
+        assert.equal(socket.id.startsWith("/custom#"), nsp === "/custom", socket.id);
+        smoke.close(socket);
+      }
+    });
+  },
 });

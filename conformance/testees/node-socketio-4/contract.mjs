@@ -1,6 +1,7 @@
-// The testee contract (spec/testee-contract.md) on one socket.io 4 namespace, shared by the
-// node-socketio-4 testee and its variants (node-socketio-4-tls, node-socketio-4-redis). It imports
-// nothing, so each testee uses it with its own node_modules.
+// The testee contract (spec/testee-contract.md) on one socket.io 4 namespace, the server options
+// and the namespaces of the testee application, shared by the node-socketio-4 testee and its
+// variants (node-socketio-4-tls, node-socketio-4-redis). It imports nothing, so each testee uses it
+// with its own node_modules.
 
 /** Splits the handler arguments into the event arguments and the ack callback (if any). */
 export function splitAck(args) {
@@ -127,4 +128,56 @@ export function installContract(nsp, { features, debug, sendPrivate = sendPrivat
 export function sendPrivateLocal(nsp, targetId, senderId, payload) {
   const target = nsp.sockets.get(targetId);
   if (target && target.connected) target.emit("private-back", senderId, ...payload);
+}
+
+/**
+ * The socket.io 4 `Server` options of the testees, from `readConfig()` of shared/config.mjs.
+ * `refuseRequests`: TESTEE1-RREF-001, a handshake with `refuse=1` is refused by the application
+ * (code 4, 403).
+ */
+export function serverOptions(config, { refuseRequests = false } = {}) {
+  return {
+    path: config.path,
+    pingInterval: config.pingInterval,
+    pingTimeout: config.pingTimeout,
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    connectTimeout: config.connectTimeout,
+    allowEIO3: config.allowEIO3,
+    transports: config.transports,
+    serveClient: false,
+    ...(refuseRequests
+      ? {
+          allowRequest: (req, callback) => {
+            const refused = new URL(req.url, "http://testee.invalid").searchParams.get("refuse") === "1";
+            callback(refused ? "refused by the testee" : null, !refused);
+          },
+        }
+      : {}),
+    // TESTEE1-CONF-004: no connection state recovery (it is off unless configured; stated here).
+    ...(config.cors ? { cors: { origin: "*" } } : {}),
+  };
+}
+
+/**
+ * Installs the testee application on a socket.io 4 server: the contract on "/" and "/custom"
+ * (`contract` as for installContract), the refusing namespace "/refuse", and, when
+ * `logEngineErrors`, a debug line for every Engine.IO connection error.
+ */
+export function installTestee(io, contract, { logEngineErrors = false } = {}) {
+  installContract(io.of("/"), contract);
+  installContract(io.of("/custom"), contract);
+
+  // TESTEE1-CERR-001
+  io.of("/refuse").use((_socket, next) => {
+    const err = new Error("refused");
+    err.data = { code: 4242 };
+    next(err);
+  });
+  // TESTEE1-CERR-002: no dynamic namespaces, so socket.io answers "Invalid namespace" itself.
+
+  if (logEngineErrors) {
+    io.engine.on("connection_error", (err) => {
+      contract.debug(`engine connection_error ${err.code} ${err.message}`);
+    });
+  }
 }
