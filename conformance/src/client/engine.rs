@@ -4,24 +4,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use socketio_codec::engine_io::{
-    FrameKind, Handshake, Packet, PacketType, ProtocolVersion, Sid, payload,
+    ErrorBody, Handshake, Packet, PacketType, ProtocolVersion, Sid, payload,
 };
 
+use super::eio_ws::{self, Incoming, RecvPacket};
+use super::show::show_body;
 use crate::ctx::{Ctx, parse_open};
-use crate::transport::{HttpResponse, PendingRequest, PollingClient, WsConn, WsConnect, WsEvent};
+use crate::transport::{HttpResponse, PendingRequest, PollingClient, WsConn};
 
 const V4: ProtocolVersion = ProtocolVersion::V4;
-
-/// What arrives on an Engine.IO WebSocket.
-#[derive(Debug)]
-pub(crate) enum Incoming {
-    /// A decoded packet.
-    Packet(Packet<'static>),
-    /// A frame the codec rejected, with its error code.
-    Undecodable(String),
-    /// The connection ended (the browser's close code: 1005 without a code, 1006 without a frame).
-    Closed(Option<u16>),
-}
 
 /// One Engine.IO session over WebSocket.
 pub(crate) struct EngineWs {
@@ -37,16 +28,9 @@ impl EngineWs {
     /// Opens a WebSocket-only session (`transport=websocket`, no sid) and reads its open packet.
     pub(crate) async fn open(ctx: &Ctx) -> Result<EngineWs, String> {
         let mut ws = Self::connect(ctx, "EIO=4&transport=websocket").await?;
-        match ws.recv(ctx.quick()).await? {
-            Incoming::Packet(p) if p.kind == PacketType::Open => {
-                let json = p.data.as_text().unwrap_or_default();
-                let handshake =
-                    Handshake::decode(json).map_err(|e| format!("open packet: {}", e.code()))?;
-                ws.handshake = Some(handshake);
-                Ok(ws)
-            }
-            other => Err(format!("expected the open packet first, got {other:?}")),
-        }
+        let first = ws.recv(ctx.quick()).await?;
+        ws.handshake = Some(eio_ws::open_handshake(first)?);
+        Ok(ws)
     }
 
     /// Opens the WebSocket of an upgrade for `sid` (nothing is read).
@@ -60,50 +44,27 @@ impl EngineWs {
 
     /// Opens a WebSocket with an arbitrary query; a refusal is an `Err` naming the status.
     pub(crate) async fn connect(ctx: &Ctx, query: &str) -> Result<EngineWs, String> {
-        ctx.params.require("websocket")?;
-        match WsConn::connect(&ctx.connector, &ctx.transcript, query, &[], ctx.quick()).await {
-            Ok(WsConnect::Open(ws)) => Ok(EngineWs {
-                ws,
-                handshake: None,
-                auto_pong: false,
-                quick: ctx.quick(),
-            }),
-            Ok(WsConnect::Refused(r)) => Err(format!(
-                "WebSocket refused with HTTP {}: {:?}",
-                r.status,
-                String::from_utf8_lossy(&r.body)
-            )),
-            Err(e) => Err(format!("WebSocket connect failed: {e}")),
-        }
+        Ok(EngineWs {
+            ws: eio_ws::connect(ctx, query).await?,
+            handshake: None,
+            auto_pong: false,
+            quick: ctx.quick(),
+        })
     }
 
     /// Sends one packet, encoded by the codec.
     pub(crate) async fn send(&mut self, packet: &Packet<'_>) -> Result<(), String> {
-        let mut out = Vec::new();
-        let result = match packet.encode_websocket(V4, false, &mut out) {
-            FrameKind::Text => {
-                let text = String::from_utf8(out).map_err(|_| "encoder wrote non-UTF-8 text")?;
-                self.ws.send_text(text).await
-            }
-            FrameKind::Binary => self.ws.send_binary(out).await,
-        };
-        result.map_err(|e| e.to_string())
+        eio_ws::send_packet(&mut self.ws, packet, V4).await
     }
 
     /// Sends a text frame as is — for cases that send malformed data on purpose.
     pub(crate) async fn send_raw_text(&mut self, text: &str) -> Result<(), String> {
-        self.ws
-            .send_text(text.to_owned())
-            .await
-            .map_err(|e| e.to_string())
+        eio_ws::send_raw_text(&mut self.ws, text).await
     }
 
     /// Sends a binary frame as is.
     pub(crate) async fn send_raw_binary(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.ws
-            .send_binary(bytes.to_vec())
-            .await
-            .map_err(|e| e.to_string())
+        eio_ws::send_raw_binary(&mut self.ws, bytes).await
     }
 
     /// The next packet (or the end), within `timeout`; server noops are skipped. With
@@ -114,20 +75,14 @@ impl EngineWs {
         for _ in 0..100_000 {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let event = self.ws.recv(left).await.map_err(|e| e.to_string())?;
-            let packet = match &event {
-                WsEvent::Text(t) => Packet::decode_text(t, V4).map(Packet::into_owned),
-                WsEvent::Binary(b) => Packet::decode_binary(b, V4).map(Packet::into_owned),
-                WsEvent::Closed { .. } => return Ok(Incoming::Closed(event.browser_close_code())),
-            };
-            match packet {
-                Ok(p) if self.auto_pong && p.kind == PacketType::Ping => {
+            match eio_ws::incoming(&event, V4) {
+                Incoming::Packet(p) if self.auto_pong && p.kind == PacketType::Ping => {
                     self.send(&Packet::pong()).await?;
                 }
                 // A client discards a server noop (EIO4-PKT-010's note); python-engineio sends
                 // one on the WebSocket after the upgrade packet `5`. The transcript keeps it.
-                Ok(p) if p.kind == PacketType::Noop => {}
-                Ok(p) => return Ok(Incoming::Packet(p)),
-                Err(e) => return Ok(Incoming::Undecodable(e.code().to_owned())),
+                Incoming::Packet(p) if p.kind == PacketType::Noop => {}
+                other => return Ok(other),
             }
         }
         Err("too many messages".to_owned())
@@ -135,22 +90,21 @@ impl EngineWs {
 
     /// Reads until the connection ends; `Ok(code)` if it ends within `timeout`.
     pub(crate) async fn wait_closed(&mut self, timeout: Duration) -> Result<Option<u16>, String> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        for _ in 0..100_000 {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.recv(left).await {
-                Ok(Incoming::Closed(code)) => return Ok(code),
-                Ok(_) => {}
-                Err(e) if e.contains("closed") => return Ok(None),
-                Err(e) => return Err(e),
-            }
-        }
-        Err("too many messages".to_owned())
+        eio_ws::wait_closed(self, timeout).await
     }
 
     /// Closes the WebSocket (bounded).
     pub(crate) async fn close(mut self) {
         let _ = self.ws.close(None, self.quick).await;
+    }
+}
+
+impl RecvPacket for EngineWs {
+    fn recv_packet(
+        &mut self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Incoming, String>> + Send {
+        self.recv(timeout)
     }
 }
 
@@ -188,10 +142,7 @@ impl EnginePolling {
 
     /// The query of this session's requests.
     pub(crate) fn query(&self) -> String {
-        format!(
-            "EIO=4&transport=polling&sid={}",
-            encode_query(self.sid().as_str())
-        )
+        polling_query(self.sid().as_str())
     }
 
     /// POSTs packets as one v4 payload (encoded by the codec).
@@ -264,17 +215,28 @@ impl EnginePolling {
 
 /// Decodes a 200 polling body into packets (none for another status).
 pub(crate) fn decode_body(response: &HttpResponse) -> Result<Vec<Packet<'static>>, String> {
-    if response.status != 200 {
-        return Ok(Vec::new());
-    }
-    let text =
-        std::str::from_utf8(&response.body).map_err(|_| "GET body is not UTF-8".to_owned())?;
-    payload::decode_v4(text)
-        .map(|p| {
-            p.map(Packet::into_owned)
-                .map_err(|e| format!("undecodable payload ({}): {text:?}", e.code()))
-        })
-        .collect()
+    decode_v4_body(response, false)
+}
+
+/// [`decode_body`], with the body in the error as [`show_body`] renders it (also when it is not
+/// UTF-8), for verdicts.
+pub(crate) fn decode_body_shown(response: &HttpResponse) -> Result<Vec<Packet<'static>>, String> {
+    decode_v4_body(response, true)
+}
+
+/// The packets of a 200 polling response; none when it does not decode or for another status.
+pub(crate) fn decoded(r: &HttpResponse) -> Vec<Packet<'static>> {
+    decode_body(r).unwrap_or_default()
+}
+
+/// The numeric `code` of a JSON error body.
+pub(crate) fn error_code(r: &HttpResponse) -> Option<u8> {
+    ErrorBody::decode(r.text()?).ok().map(|b| b.code)
+}
+
+/// The polling query for `sid` (percent-encoded: sids are opaque, EIO4-HS-014).
+pub(crate) fn polling_query(sid: &str) -> String {
+    format!("EIO=4&transport=polling&sid={}", encode_query(sid))
 }
 
 /// Percent-encodes a query value (session ids are opaque: EIO4-HS-014).
@@ -288,4 +250,25 @@ pub(crate) fn encode_query(value: &str) -> String {
         }
     }
     out
+}
+
+/// Decodes a 200 v4 polling body; errors quote the body as [`show_body`] renders it when
+/// `shown`, else as debug text (and a body that is not UTF-8 not at all).
+fn decode_v4_body(response: &HttpResponse, shown: bool) -> Result<Vec<Packet<'static>>, String> {
+    if response.status != 200 {
+        return Ok(Vec::new());
+    }
+    let body = &response.body;
+    let text = std::str::from_utf8(body).map_err(|_| match shown {
+        true => format!("GET body is not UTF-8: {}", show_body(body)),
+        false => "GET body is not UTF-8".to_owned(),
+    })?;
+    payload::decode_v4(text)
+        .map(|p| {
+            p.map(Packet::into_owned).map_err(|e| match shown {
+                true => format!("undecodable payload ({}): {}", e.code(), show_body(body)),
+                false => format!("undecodable payload ({}): {text:?}", e.code()),
+            })
+        })
+        .collect()
 }

@@ -2,19 +2,23 @@
 //! keeps a GET outstanding on polling, and decodes every message with the codec's
 //! `socket_io::Decoder`; the case reads buffered items and never misses one (interop-bugs #25).
 
-use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
-use socketio_codec::Status;
-use socketio_codec::engine_io::{Packet as EioPacket, PacketData, PacketType as EioType, Sid};
+use socketio_codec::engine_io::{
+    Packet as EioPacket, PacketData, PacketType as EioType, ProtocolVersion as EioVersion, Sid,
+};
 use socketio_codec::socket_io::{
-    AckId, BinaryPacket, Decoded, Decoder, Limits, Namespace, Packet, PacketType, ProtocolVersion,
-    Value, encode_binary,
+    AckId, BinaryPacket, Decoder, Limits, Packet, PacketType, ProtocolVersion, Value,
 };
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
-use super::engine::{EnginePolling, EngineWs, Incoming, decode_body};
+use super::driver::{
+    AbortOnDrop, IDLE, Post, on_get, on_packet, on_ws_read, post_command, ws_command,
+};
+use super::eio_ws::Incoming;
+use super::engine::{EnginePolling, EngineWs, decode_body};
+use super::link::{Command, Link};
 use crate::ctx::Ctx;
 
 /// The Engine.IO transport under a [`SioConn`].
@@ -169,41 +173,34 @@ impl SioItem {
     }
 }
 
-enum Command {
-    /// One Engine.IO message (a Socket.IO packet's text, or an attachment).
-    Message(EioPacket<'static>),
-    /// Engine.IO text sent as is (WebSocket frame / POST body) — malformed on purpose.
-    RawEngine(String),
-    /// Close the transport cleanly.
-    Close,
-    /// Drop the TCP connection without a close frame (WebSocket only).
-    DropTcp,
-}
-
 /// A Socket.IO connection (revision 5 over Engine.IO 4).
 pub(crate) struct SioConn {
-    commands: mpsc::UnboundedSender<Command>,
-    items: mpsc::UnboundedReceiver<SioItem>,
-    buffer: VecDeque<SioItem>,
+    link: Link,
     /// The Engine.IO session id.
     pub(crate) engine_sid: Sid,
     pub(crate) transport: Transport,
     quick: Duration,
-    driver: JoinHandle<()>,
 }
 
-impl Drop for SioConn {
-    fn drop(&mut self) {
-        self.driver.abort();
+/// A connection reads like its link: `conn.emit(…)`, `conn.expect_event(…)`.
+impl Deref for SioConn {
+    type Target = Link;
+
+    fn deref(&self) -> &Link {
+        &self.link
+    }
+}
+
+impl DerefMut for SioConn {
+    fn deref_mut(&mut self) -> &mut Link {
+        &mut self.link
     }
 }
 
 impl SioConn {
     /// Opens an Engine.IO session over `transport` and starts its driver. No namespace is joined.
     pub(crate) async fn open(ctx: &Ctx, transport: Transport) -> Result<SioConn, String> {
-        let (commands, command_rx) = mpsc::unbounded_channel();
-        let (item_tx, items) = mpsc::unbounded_channel();
-        let (engine_sid, driver) = match transport {
+        let (engine_sid, link) = match transport {
             Transport::WebSocket => {
                 let ws = EngineWs::open(ctx).await?;
                 let sid = ws
@@ -211,7 +208,10 @@ impl SioConn {
                     .as_ref()
                     .map(|h| h.sid.clone())
                     .ok_or("no handshake")?;
-                (sid, tokio::spawn(drive_ws(ws, command_rx, item_tx)))
+                (
+                    sid,
+                    Link::spawn(|commands, items| drive_ws(ws, commands, items)),
+                )
             }
             Transport::Polling => {
                 let polling = EnginePolling::open(ctx).await?;
@@ -219,18 +219,15 @@ impl SioConn {
                 let long = ctx.heartbeat_window() + ctx.quick();
                 (
                     sid,
-                    tokio::spawn(drive_polling(polling, long, command_rx, item_tx)),
+                    Link::spawn(|commands, items| drive_polling(polling, long, commands, items)),
                 )
             }
         };
         Ok(SioConn {
-            commands,
-            items,
-            buffer: VecDeque::new(),
+            link,
             engine_sid,
             transport,
             quick: ctx.quick(),
-            driver,
         })
     }
 
@@ -251,55 +248,6 @@ impl SioConn {
         self.send_text_raw(&packet.to_wire());
     }
 
-    /// Sends Socket.IO text as one Engine.IO message, as is (malformed on purpose if need be).
-    pub(crate) fn send_text_raw(&self, text: &str) {
-        let _ = self
-            .commands
-            .send(Command::Message(EioPacket::message(text).into_owned()));
-    }
-
-    /// Sends one binary Engine.IO message (an attachment), as is.
-    pub(crate) fn send_binary_raw(&self, bytes: &[u8]) {
-        let _ = self
-            .commands
-            .send(Command::Message(EioPacket::binary(bytes).into_owned()));
-    }
-
-    /// Sends Engine.IO-level text as is: a WebSocket frame, or a whole POST body.
-    pub(crate) fn send_engine_raw(&self, text: &str) {
-        let _ = self.commands.send(Command::RawEngine(text.to_owned()));
-    }
-
-    /// Emits `args` (event name first; binary anywhere) on `nsp`, asking for an ack when `ack`.
-    pub(crate) fn emit(&self, nsp: &str, args: &Value, ack: Option<u64>) -> Result<(), String> {
-        self.emit_kind(PacketType::Event, nsp, args, ack)
-    }
-
-    /// Answers the server's ack request `id` with `args` (binary anywhere).
-    pub(crate) fn ack(&self, nsp: &str, id: u64, args: &Value) -> Result<(), String> {
-        self.emit_kind(PacketType::Ack, nsp, args, Some(id))
-    }
-
-    fn emit_kind(
-        &self,
-        kind: PacketType,
-        nsp: &str,
-        args: &Value,
-        ack: Option<u64>,
-    ) -> Result<(), String> {
-        let ns = Namespace::new(nsp.to_owned()).map_err(|e| e.to_string())?;
-        let ack = ack.map(AckId::new).transpose().map_err(|e| e.to_string())?;
-        let mut text = String::new();
-        let mut attachments = Vec::new();
-        encode_binary(kind, &ns, ack, args, &mut text, &mut attachments)
-            .map_err(|e| e.to_string())?;
-        self.send_text_raw(&text);
-        for attachment in attachments {
-            self.send_binary_raw(&attachment);
-        }
-        Ok(())
-    }
-
     /// Joins `nsp`: sends CONNECT (with `auth`) and waits for the reply. `Ok(sid)` on CONNECT,
     /// `Err` describing a CONNECT_ERROR or whatever else came.
     pub(crate) async fn connect(
@@ -318,6 +266,7 @@ impl SioConn {
         self.send_text_raw(&text);
         let ns = nsp.to_owned();
         let item = self
+            .link
             .expect(&format!("the CONNECT reply for {nsp}"), self.quick, |i| {
                 matches!(i, SioItem::Packet(p) if p.namespace.as_str() == ns
                     && matches!(p.kind, PacketType::Connect | PacketType::ConnectError))
@@ -338,123 +287,7 @@ impl SioConn {
             other => Err(other.describe()),
         }
     }
-
-    /// The next item in arrival order, within `timeout`.
-    pub(crate) async fn next(&mut self, timeout: Duration) -> Option<SioItem> {
-        if let Some(item) = self.buffer.pop_front() {
-            return Some(item);
-        }
-        tokio::time::timeout(timeout, self.items.recv())
-            .await
-            .ok()
-            .flatten()
-    }
-
-    /// The first item (buffered or new) that `matches`, within `timeout`; other items stay
-    /// buffered. `Err` lists what was seen instead.
-    pub(crate) async fn expect(
-        &mut self,
-        what: &str,
-        timeout: Duration,
-        matches: impl Fn(&SioItem) -> bool,
-    ) -> Result<SioItem, String> {
-        if let Some(pos) = self.buffer.iter().position(&matches) {
-            return Ok(self.buffer.remove(pos).expect("position is in range"));
-        }
-        let deadline = tokio::time::Instant::now() + timeout;
-        // Bounded by the deadline; each round takes one item.
-        for _ in 0..1_000_000 {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match tokio::time::timeout(left, self.items.recv()).await {
-                Ok(Some(item)) if matches(&item) => return Ok(item),
-                Ok(Some(item)) => {
-                    let closed = matches!(item, SioItem::Closed(_));
-                    self.buffer.push_back(item);
-                    if closed {
-                        break;
-                    }
-                }
-                Ok(None) | Err(_) => break,
-            }
-        }
-        let seen: Vec<String> = self.buffer.iter().map(SioItem::describe).collect();
-        Err(format!(
-            "no {what} within {} ms; seen: [{}]",
-            timeout.as_millis(),
-            seen.join("; ")
-        ))
-    }
-
-    /// Waits for event `name` on `nsp`; returns its arguments (after the name) and ack id.
-    pub(crate) async fn expect_event(
-        &mut self,
-        nsp: &str,
-        name: &str,
-        timeout: Duration,
-    ) -> Result<(Vec<Value>, Option<u64>), String> {
-        let item = self
-            .expect(&format!("event `{name}` on {nsp}"), timeout, |i| {
-                i.namespace() == Some(nsp) && i.event().is_some_and(|(n, _, _)| n == name)
-            })
-            .await?;
-        let (_, args, ack) = item.event().expect("matched an event");
-        Ok((args, ack))
-    }
-
-    /// Waits for the ACK `id` on `nsp`; returns its arguments.
-    pub(crate) async fn expect_ack(
-        &mut self,
-        nsp: &str,
-        id: u64,
-        timeout: Duration,
-    ) -> Result<Vec<Value>, String> {
-        let item = self
-            .expect(&format!("ACK {id} on {nsp}"), timeout, |i| {
-                i.namespace() == Some(nsp) && i.ack().is_some_and(|(a, _)| a == id)
-            })
-            .await?;
-        Ok(item.ack().expect("matched an ack").1)
-    }
-
-    /// Waits for the end of the Engine.IO connection; `Ok(how)` within `timeout`.
-    pub(crate) async fn expect_closed(&mut self, timeout: Duration) -> Result<String, String> {
-        match self
-            .expect("end of the connection", timeout, |i| {
-                matches!(i, SioItem::Closed(_))
-            })
-            .await?
-        {
-            SioItem::Closed(how) => Ok(how),
-            _ => unreachable!("matched Closed"),
-        }
-    }
-
-    /// Asserts nothing matching `matches` arrives within `window`; `Err` names what did.
-    pub(crate) async fn expect_none(
-        &mut self,
-        window: Duration,
-        matches: impl Fn(&SioItem) -> bool,
-    ) -> Result<(), String> {
-        match self.expect("", window, &matches).await {
-            Ok(item) => Err(item.describe()),
-            Err(_) => Ok(()),
-        }
-    }
-
-    /// Closes the transport cleanly (the Engine.IO session ends: "transport close").
-    pub(crate) fn close(&self) {
-        let _ = self.commands.send(Command::Close);
-    }
-
-    /// Drops the TCP connection abruptly (WebSocket only).
-    pub(crate) fn drop_tcp(&self) {
-        let _ = self.commands.send(Command::DropTcp);
-    }
 }
-
-/// How long a driver waits for the server before looking again (nothing is recorded for a quiet
-/// period; the driver ends when the connection ends or the [`SioConn`] is dropped).
-const IDLE: Duration = Duration::from_secs(3600);
 
 async fn drive_ws(
     mut ws: EngineWs,
@@ -476,40 +309,14 @@ async fn drive_ws(
         };
         match step {
             Step::Command(None) => return,
-            Step::Command(Some(Command::Message(p))) => {
-                let _ = ws.send(&p).await;
+            Step::Command(Some(command)) => ws_command(&mut ws.ws, command, EioVersion::V4).await,
+            Step::Incoming(Ok(Incoming::Packet(p))) if p.kind == EioType::Ping => {
+                let _ = ws.send(&EioPacket::pong()).await;
             }
-            Step::Command(Some(Command::RawEngine(text))) => {
-                let _ = ws.send_raw_text(&text).await;
-            }
-            Step::Command(Some(Command::Close)) => {
-                let _ = ws.ws.close(None, Duration::from_secs(2)).await;
-            }
-            Step::Command(Some(Command::DropTcp)) => ws.ws.drop_tcp().await,
-            Step::Incoming(Err(e)) => {
-                let _ = items.send(SioItem::Closed(e));
-                return;
-            }
-            Step::Incoming(Ok(Incoming::Packet(p))) => {
-                if p.kind == EioType::Ping {
-                    let _ = ws.send(&EioPacket::pong()).await;
-                } else if p.kind == EioType::Close {
-                    // The session is over, whatever may still follow on the socket.
-                    let _ = items.send(SioItem::Closed("close packet `1`".to_owned()));
-                    return;
-                } else if !deliver(&mut decoder, &p, &items) {
+            Step::Incoming(read) => {
+                if !on_ws_read(read, &mut decoder, &items) {
                     return;
                 }
-            }
-            Step::Incoming(Ok(Incoming::Undecodable(code))) => {
-                let _ = items.send(SioItem::Invalid(format!("engine.io: {code}")));
-            }
-            Step::Incoming(Ok(Incoming::Closed(code))) => {
-                let how = code.map_or("no close frame".to_owned(), |c| {
-                    format!("WebSocket close {c}")
-                });
-                let _ = items.send(SioItem::Closed(how));
-                return;
             }
         }
     }
@@ -542,32 +349,15 @@ async fn drive_polling(
         };
         let response = match step {
             Step::Command(None) => return,
-            Step::Command(Some(Command::Message(p))) => {
-                let _ = posts.send(Post::Packet(p));
+            Step::Command(Some(command)) => {
+                post_command(command, &posts);
                 continue;
             }
-            Step::Command(Some(Command::RawEngine(body))) => {
-                let _ = posts.send(Post::Raw(body));
-                continue;
-            }
-            Step::Command(Some(Command::Close)) => {
-                let _ = posts.send(Post::Packet(EioPacket::close()));
-                continue;
-            }
-            Step::Command(Some(Command::DropTcp)) => continue,
-            Step::Response(Ok(r)) => r,
-            Step::Response(Err(e)) => {
-                let _ = items.send(SioItem::Closed(format!("GET failed: {e}")));
-                return;
-            }
+            Step::Response(answer) => match on_get(answer, &items) {
+                Some(response) => response,
+                None => return,
+            },
         };
-        if response.status != 200 {
-            let _ = items.send(SioItem::Closed(format!(
-                "GET answered HTTP {}",
-                response.status
-            )));
-            return;
-        }
         let packets = match decode_body(&response) {
             Ok(p) => p,
             Err(e) => {
@@ -585,34 +375,15 @@ async fn drive_polling(
                 EioType::Ping => {
                     let _ = posts.send(Post::Packet(EioPacket::pong()));
                 }
-                EioType::Close => {
-                    let _ = items.send(SioItem::Closed("close packet `1`".to_owned()));
-                    return;
-                }
                 EioType::Noop => {}
                 _ => {
-                    if !deliver(&mut decoder, &p, &items) {
+                    if !on_packet(&p, &mut decoder, &items) {
                         return;
                     }
                 }
             }
         }
         get = polling.spawn_get(long);
-    }
-}
-
-/// What the POST sender sends: a packet (batched with its neighbours) or a raw body.
-enum Post {
-    Packet(EioPacket<'static>),
-    Raw(String),
-}
-
-/// Aborts a task when dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -673,32 +444,4 @@ fn packet_size(p: &EioPacket<'_>) -> usize {
         PacketData::Text(t) => t.len() + 2,
         PacketData::Binary(b) => b.len() * 4 / 3 + 4,
     }
-}
-
-/// Feeds one Engine.IO message to the Socket.IO decoder; `false` when the reader should stop.
-fn deliver(
-    decoder: &mut Decoder,
-    packet: &EioPacket<'_>,
-    items: &mpsc::UnboundedSender<SioItem>,
-) -> bool {
-    let result = match (packet.kind, &packet.data) {
-        (EioType::Message, PacketData::Text(t)) => decoder.push_text(t),
-        (EioType::Message, PacketData::Binary(b)) => decoder.push_binary(b),
-        (kind, _) => {
-            return items
-                .send(SioItem::Invalid(format!(
-                    "unexpected engine.io packet `{}`",
-                    kind.name()
-                )))
-                .is_ok();
-        }
-    };
-    let item = match result {
-        Ok(Status::Partial) => return true,
-        Ok(Status::Complete(Decoded::Packet(p))) => SioItem::Packet(p),
-        Ok(Status::Complete(Decoded::Binary(b))) => SioItem::Binary(b),
-        Ok(Status::Complete(other)) => SioItem::Invalid(format!("unexpected {other}")),
-        Err(e) => SioItem::Invalid(e.code().to_owned()),
-    };
-    items.send(item).is_ok()
 }

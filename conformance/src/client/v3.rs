@@ -8,23 +8,25 @@
 //! (`EIO=3`), never guessed from the open packet.
 // spec: EIO3-VER-003
 
-use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use socketio_codec::Status;
 use socketio_codec::engine_io::{
-    FrameKind, Handshake, Packet, PacketData, PacketType, ProtocolVersion, Sid, payload,
+    Handshake, Packet, PacketData, PacketType, ProtocolVersion, Sid, payload,
 };
 use socketio_codec::socket_io::{
-    AckId, Decoded, Decoder, Limits, Namespace, PacketType as SioType,
-    ProtocolVersion as SioVersion, Value, encode_binary,
+    Decoder, Limits, PacketType as SioType, ProtocolVersion as SioVersion, Value,
 };
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
-use super::engine::{Incoming, encode_query};
+use super::driver::{
+    AbortOnDrop, IDLE, Post, deliver, on_get, on_packet, on_ws_read, post_command, ws_command,
+};
+use super::eio_ws::{self, Incoming, RecvPacket};
+use super::engine::encode_query;
+use super::link::{Command, Link};
 use super::sio::{SioItem, Transport};
 use crate::ctx::{Ctx, ServerParams};
 use crate::transport::{
@@ -459,17 +461,10 @@ impl V3Ws {
             if b64 { "&b64=1" } else { "" }
         );
         let mut ws = Self::connect(ctx, &query).await?;
-        match ws.recv(ctx.quick()).await? {
-            Incoming::Packet(p) if p.kind == PacketType::Open => {
-                let json = p.data.as_text().unwrap_or_default();
-                let h =
-                    Handshake::decode(json).map_err(|e| format!("open packet: {}", e.code()))?;
-                ws.handshake = Some(h);
-                ws.last_ping = Instant::now();
-                Ok(ws)
-            }
-            other => Err(format!("expected the open packet first, got {other:?}")),
-        }
+        let first = ws.recv(ctx.quick()).await?;
+        ws.handshake = Some(eio_ws::open_handshake(first)?);
+        ws.last_ping = Instant::now();
+        Ok(ws)
     }
 
     /// Opens the WebSocket of an upgrade of the v3 session `sid` (`EIO=3` on the upgrade request
@@ -485,22 +480,13 @@ impl V3Ws {
 
     /// Opens a WebSocket with an arbitrary query.
     pub(crate) async fn connect(ctx: &Ctx, query: &str) -> Result<V3Ws, String> {
-        ctx.params.require("websocket")?;
-        match WsConn::connect(&ctx.connector, &ctx.transcript, query, &[], ctx.quick()).await {
-            Ok(WsConnect::Open(ws)) => Ok(V3Ws {
-                ws,
-                handshake: None,
-                keepalive: None,
-                last_ping: Instant::now(),
-                quick: ctx.quick(),
-            }),
-            Ok(WsConnect::Refused(r)) => Err(format!(
-                "WebSocket refused with HTTP {}: {:?}",
-                r.status,
-                String::from_utf8_lossy(&r.body)
-            )),
-            Err(e) => Err(format!("WebSocket connect failed: {e}")),
-        }
+        Ok(V3Ws {
+            ws: eio_ws::connect(ctx, query).await?,
+            handshake: None,
+            keepalive: None,
+            last_ping: Instant::now(),
+            quick: ctx.quick(),
+        })
     }
 
     /// The ping interval of the open packet (or `fallback`).
@@ -515,31 +501,17 @@ impl V3Ws {
         if packet.kind == PacketType::Ping {
             self.last_ping = Instant::now();
         }
-        let mut out = Vec::new();
-        let result = match packet.encode_websocket(V3, false, &mut out) {
-            FrameKind::Text => {
-                let text = String::from_utf8(out).map_err(|_| "encoder wrote non-UTF-8 text")?;
-                self.ws.send_text(text).await
-            }
-            FrameKind::Binary => self.ws.send_binary(out).await,
-        };
-        result.map_err(|e| e.to_string())
+        eio_ws::send_packet(&mut self.ws, packet, V3).await
     }
 
     /// Sends a text frame as is — malformed or wrong-direction packets on purpose.
     pub(crate) async fn send_raw_text(&mut self, text: &str) -> Result<(), String> {
-        self.ws
-            .send_text(text.to_owned())
-            .await
-            .map_err(|e| e.to_string())
+        eio_ws::send_raw_text(&mut self.ws, text).await
     }
 
     /// Sends a binary frame as is.
     pub(crate) async fn send_raw_binary(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.ws
-            .send_binary(bytes.to_vec())
-            .await
-            .map_err(|e| e.to_string())
+        eio_ws::send_raw_binary(&mut self.ws, bytes).await
     }
 
     /// The next raw WebSocket event within `timeout`, pinging as [`Self::keepalive`] says (pong
@@ -572,30 +544,12 @@ impl V3Ws {
     /// The next packet (or the end) within `timeout`, decoded by the codec for v3.
     pub(crate) async fn recv(&mut self, timeout: Duration) -> Result<Incoming, String> {
         let event = self.recv_event(timeout).await?;
-        let packet = match &event {
-            WsEvent::Text(t) => Packet::decode_text(t, V3).map(Packet::into_owned),
-            WsEvent::Binary(b) => Packet::decode_binary(b, V3).map(Packet::into_owned),
-            WsEvent::Closed { .. } => return Ok(Incoming::Closed(event.browser_close_code())),
-        };
-        Ok(match packet {
-            Ok(p) => Incoming::Packet(p),
-            Err(e) => Incoming::Undecodable(e.code().to_owned()),
-        })
+        Ok(eio_ws::incoming(&event, V3))
     }
 
     /// Reads until the connection ends; `Ok(code)` if it ends within `timeout`.
     pub(crate) async fn wait_closed(&mut self, timeout: Duration) -> Result<Option<u16>, String> {
-        let deadline = Instant::now() + timeout;
-        for _ in 0..100_000 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.recv(left).await {
-                Ok(Incoming::Closed(code)) => return Ok(code),
-                Ok(_) => {}
-                Err(e) if e.contains("closed") => return Ok(None),
-                Err(e) => return Err(e),
-            }
-        }
-        Err("too many messages".to_owned())
+        eio_ws::wait_closed(self, timeout).await
     }
 
     /// Closes the WebSocket (bounded).
@@ -604,35 +558,44 @@ impl V3Ws {
     }
 }
 
+impl RecvPacket for V3Ws {
+    fn recv_packet(
+        &mut self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Incoming, String>> + Send {
+        self.recv(timeout)
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Socket.IO revision 4
 // ---------------------------------------------------------------------------------------------
-
-enum Command {
-    Message(Packet<'static>),
-    RawEngine(String),
-    Close,
-}
 
 /// A Socket.IO revision 4 connection over Engine.IO v3: a driver task pings every
 /// `pingInterval`, skips pongs, keeps a GET outstanding on polling, decodes every message with
 /// the codec's revision 4 decoder and buffers what arrives. `/` is joined by the server itself:
 /// its `40` is the first item (from the handshake payload on socket.io 2 polling).
 pub(crate) struct SioV3 {
-    commands: mpsc::UnboundedSender<Command>,
-    items: mpsc::UnboundedReceiver<SioItem>,
-    buffer: VecDeque<SioItem>,
+    link: Link,
     pub(crate) engine_sid: Sid,
     pub(crate) transport: Transport,
     /// Whether the `/` CONNECT came in the handshake payload (socket.io 2 over polling).
     pub(crate) connect_in_handshake: bool,
     quick: Duration,
-    driver: JoinHandle<()>,
 }
 
-impl Drop for SioV3 {
-    fn drop(&mut self) {
-        self.driver.abort();
+/// A connection reads like its link: `conn.emit(…)`, `conn.expect_event(…)`.
+impl Deref for SioV3 {
+    type Target = Link;
+
+    fn deref(&self) -> &Link {
+        &self.link
+    }
+}
+
+impl DerefMut for SioV3 {
+    fn deref_mut(&mut self) -> &mut Link {
+        &mut self.link
     }
 }
 
@@ -645,29 +608,21 @@ impl SioV3 {
         b64: bool,
         extra: &str,
     ) -> Result<SioV3, String> {
-        let (commands, command_rx) = mpsc::unbounded_channel();
-        let (item_tx, items) = mpsc::unbounded_channel();
         let interval = ctx.params.ping_interval;
         let mut connect_in_handshake = false;
-        let (engine_sid, driver) = match transport {
+        let (engine_sid, link) = match transport {
             Transport::WebSocket => {
                 let query = format!(
                     "EIO=3&transport=websocket{}{extra}",
                     if b64 { "&b64=1" } else { "" }
                 );
                 let mut ws = V3Ws::connect(ctx, &query).await?;
-                let h = match ws.recv(ctx.quick()).await? {
-                    Incoming::Packet(p) if p.kind == PacketType::Open => {
-                        Handshake::decode(p.data.as_text().unwrap_or_default())
-                            .map_err(|e| format!("open packet: {}", e.code()))?
-                    }
-                    other => return Err(format!("expected the open packet first, got {other:?}")),
-                };
+                let h = eio_ws::open_handshake(ws.recv(ctx.quick()).await?)?;
                 let every = Duration::from_millis(h.ping_interval).min(interval);
                 ws.handshake = Some(h.clone());
                 (
                     h.sid,
-                    tokio::spawn(drive_ws(ws, every, command_rx, item_tx)),
+                    Link::spawn(|commands, items| drive_ws(ws, every, commands, items)),
                 )
             }
             Transport::Polling => {
@@ -677,19 +632,16 @@ impl SioV3 {
                 let long = ctx.heartbeat_window() + ctx.quick();
                 (
                     sid,
-                    tokio::spawn(drive_polling(polling, long, command_rx, item_tx)),
+                    Link::spawn(|commands, items| drive_polling(polling, long, commands, items)),
                 )
             }
         };
         Ok(SioV3 {
-            commands,
-            items,
-            buffer: VecDeque::new(),
+            link,
             engine_sid,
             transport,
             connect_in_handshake,
             quick: ctx.quick(),
-            driver,
         })
     }
 
@@ -707,6 +659,7 @@ impl SioV3 {
     /// Waits for the server's `/` CONNECT; `Ok(packet text)`.
     pub(crate) async fn expect_main_connect(&mut self) -> Result<String, String> {
         match self
+            .link
             .expect("the implicit CONNECT of /", self.quick, |i| {
                 matches!(i, SioItem::Packet(p) if p.namespace.as_str() == "/"
                     && matches!(p.kind, SioType::Connect | SioType::ConnectError))
@@ -726,178 +679,19 @@ impl SioV3 {
         // The query rides in the namespace (SIO4-NS-005): sent as text, as a 2.x client does.
         self.send_text_raw(&format!("0{nsp},"));
         let bare = nsp.split('?').next().unwrap_or(nsp).to_owned();
-        self.expect(&format!("the CONNECT reply for {bare}"), self.quick, |i| {
-            matches!(i, SioItem::Packet(p) if p.namespace.as_str() == bare
+        self.link
+            .expect(&format!("the CONNECT reply for {bare}"), self.quick, |i| {
+                matches!(i, SioItem::Packet(p) if p.namespace.as_str() == bare
                 && matches!(p.kind, SioType::Connect | SioType::ConnectError))
-                || matches!(i, SioItem::Closed(_) | SioItem::Invalid(_))
-        })
-        .await
-    }
-
-    /// Sends Socket.IO text as one Engine.IO message, as is.
-    pub(crate) fn send_text_raw(&self, text: &str) {
-        let _ = self
-            .commands
-            .send(Command::Message(Packet::message(text).into_owned()));
-    }
-
-    /// Sends one binary Engine.IO message (an attachment).
-    pub(crate) fn send_binary_raw(&self, bytes: &[u8]) {
-        let _ = self
-            .commands
-            .send(Command::Message(Packet::binary(bytes).into_owned()));
-    }
-
-    /// Sends Engine.IO-level text as is: a WebSocket frame, or a whole POST body.
-    pub(crate) fn send_engine_raw(&self, text: &str) {
-        let _ = self.commands.send(Command::RawEngine(text.to_owned()));
-    }
-
-    /// Emits `args` (event name first; binary anywhere) on `nsp`, asking for an ack when `ack`.
-    pub(crate) fn emit(&self, nsp: &str, args: &Value, ack: Option<u64>) -> Result<(), String> {
-        let ns = Namespace::new(nsp.to_owned()).map_err(|e| e.to_string())?;
-        let ack = ack.map(AckId::new).transpose().map_err(|e| e.to_string())?;
-        let mut text = String::new();
-        let mut attachments = Vec::new();
-        encode_binary(SioType::Event, &ns, ack, args, &mut text, &mut attachments)
-            .map_err(|e| e.to_string())?;
-        self.send_text_raw(&text);
-        for attachment in attachments {
-            self.send_binary_raw(&attachment);
-        }
-        Ok(())
-    }
-
-    /// The next item in arrival order, within `timeout`.
-    pub(crate) async fn next(&mut self, timeout: Duration) -> Option<SioItem> {
-        if let Some(item) = self.buffer.pop_front() {
-            return Some(item);
-        }
-        tokio::time::timeout(timeout, self.items.recv())
+                    || matches!(i, SioItem::Closed(_) | SioItem::Invalid(_))
+            })
             .await
-            .ok()
-            .flatten()
     }
-
-    /// The first item (buffered or new) that `matches`, within `timeout`; others stay buffered.
-    pub(crate) async fn expect(
-        &mut self,
-        what: &str,
-        timeout: Duration,
-        matches: impl Fn(&SioItem) -> bool,
-    ) -> Result<SioItem, String> {
-        if let Some(pos) = self.buffer.iter().position(&matches) {
-            return Ok(self.buffer.remove(pos).expect("position is in range"));
-        }
-        let deadline = tokio::time::Instant::now() + timeout;
-        for _ in 0..1_000_000 {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match tokio::time::timeout(left, self.items.recv()).await {
-                Ok(Some(item)) if matches(&item) => return Ok(item),
-                Ok(Some(item)) => {
-                    let closed = matches!(item, SioItem::Closed(_));
-                    self.buffer.push_back(item);
-                    if closed {
-                        break;
-                    }
-                }
-                Ok(None) | Err(_) => break,
-            }
-        }
-        let seen: Vec<String> = self.buffer.iter().map(SioItem::describe).collect();
-        Err(format!(
-            "no {what} within {} ms; seen: [{}]",
-            timeout.as_millis(),
-            seen.join("; ")
-        ))
-    }
-
-    /// Waits for event `name` on `nsp`; returns its arguments and ack id.
-    pub(crate) async fn expect_event(
-        &mut self,
-        nsp: &str,
-        name: &str,
-        timeout: Duration,
-    ) -> Result<(Vec<Value>, Option<u64>), String> {
-        let item = self
-            .expect(&format!("event `{name}` on {nsp}"), timeout, |i| {
-                i.namespace() == Some(nsp) && i.event().is_some_and(|(n, _, _)| n == name)
-            })
-            .await?;
-        let (_, args, ack) = item.event().expect("matched an event");
-        Ok((args, ack))
-    }
-
-    /// Waits for the ACK `id` on `nsp`; returns the item (ACK or BINARY_ACK).
-    pub(crate) async fn expect_ack(
-        &mut self,
-        nsp: &str,
-        id: u64,
-        timeout: Duration,
-    ) -> Result<SioItem, String> {
-        self.expect(&format!("ACK {id} on {nsp}"), timeout, |i| {
-            i.namespace() == Some(nsp) && i.ack().is_some_and(|(a, _)| a == id)
-        })
-        .await
-    }
-
-    /// Waits for the end of the Engine.IO connection; `Ok(how)` within `timeout`.
-    pub(crate) async fn expect_closed(&mut self, timeout: Duration) -> Result<String, String> {
-        match self
-            .expect("end of the connection", timeout, |i| {
-                matches!(i, SioItem::Closed(_))
-            })
-            .await?
-        {
-            SioItem::Closed(how) => Ok(how),
-            other => Err(other.describe()),
-        }
-    }
-
-    /// Closes the transport cleanly.
-    pub(crate) fn close(&self) {
-        let _ = self.commands.send(Command::Close);
-    }
-}
-
-/// Feeds one Engine.IO message to the revision 4 decoder; `false` when the reader should stop.
-fn deliver(
-    decoder: &mut Decoder,
-    packet: &Packet<'_>,
-    items: &mpsc::UnboundedSender<SioItem>,
-) -> bool {
-    let result = match (packet.kind, &packet.data) {
-        (PacketType::Message, PacketData::Text(t)) => decoder.push_text(t),
-        (PacketType::Message, PacketData::Binary(b)) => decoder.push_binary(b),
-        (kind, data) => {
-            let what = match data {
-                PacketData::Binary(b) => format!("binary {}", hex(b)),
-                PacketData::Text(t) => format!("{t:?}"),
-            };
-            return items
-                .send(SioItem::Invalid(format!(
-                    "unexpected engine.io packet `{}` ({what})",
-                    kind.name()
-                )))
-                .is_ok();
-        }
-    };
-    let item = match result {
-        Ok(Status::Partial) => return true,
-        Ok(Status::Complete(Decoded::Packet(p))) => SioItem::Packet(p),
-        Ok(Status::Complete(Decoded::Binary(b))) => SioItem::Binary(b),
-        Ok(Status::Complete(other)) => SioItem::Invalid(format!("unexpected {other}")),
-        Err(e) => SioItem::Invalid(e.code().to_owned()),
-    };
-    items.send(item).is_ok()
 }
 
 fn sio_decoder() -> Decoder {
     Decoder::new(SioVersion::V4, Limits::default())
 }
-
-/// How long a driver waits for the server when nothing is due.
-const IDLE: Duration = Duration::from_secs(3600);
 
 async fn drive_ws(
     mut ws: V3Ws,
@@ -922,52 +716,20 @@ async fn drive_ws(
         };
         match step {
             Step::Command(None) => return,
-            Step::Command(Some(Command::Message(p))) => {
-                let _ = ws.send(&p).await;
-            }
-            Step::Command(Some(Command::RawEngine(text))) => {
-                let _ = ws.send_raw_text(&text).await;
-            }
-            Step::Command(Some(Command::Close)) => {
-                let _ = ws.ws.close(None, Duration::from_secs(2)).await;
-            }
+            Step::Command(Some(command)) => ws_command(&mut ws.ws, command, V3).await,
             Step::Ping => {
                 next_ping = tokio::time::Instant::now() + every;
                 let _ = ws.send(&Packet::ping()).await;
             }
-            Step::Incoming(Err(e)) => {
-                let _ = items.send(SioItem::Closed(e));
-                return;
-            }
-            Step::Incoming(Ok(Incoming::Packet(p))) => match p.kind {
-                PacketType::Pong | PacketType::Noop => {}
-                PacketType::Close => {
-                    let _ = items.send(SioItem::Closed("close packet `1`".to_owned()));
+            Step::Incoming(Ok(Incoming::Packet(p)))
+                if matches!(p.kind, PacketType::Pong | PacketType::Noop) => {}
+            Step::Incoming(read) => {
+                if !on_ws_read(read, &mut decoder, &items) {
                     return;
                 }
-                _ => {
-                    if !deliver(&mut decoder, &p, &items) {
-                        return;
-                    }
-                }
-            },
-            Step::Incoming(Ok(Incoming::Undecodable(code))) => {
-                let _ = items.send(SioItem::Invalid(format!("engine.io: {code}")));
-            }
-            Step::Incoming(Ok(Incoming::Closed(code))) => {
-                let how = code.map_or("no close frame".to_owned(), |c| {
-                    format!("WebSocket close {c}")
-                });
-                let _ = items.send(SioItem::Closed(how));
-                return;
             }
         }
     }
-}
-
-enum Post {
-    Packet(Packet<'static>),
-    Raw(String),
 }
 
 async fn drive_polling(
@@ -1004,16 +766,8 @@ async fn drive_polling(
         };
         let response = match step {
             Step::Command(None) => return,
-            Step::Command(Some(Command::Message(p))) => {
-                let _ = posts.send(Post::Packet(p));
-                continue;
-            }
-            Step::Command(Some(Command::RawEngine(body))) => {
-                let _ = posts.send(Post::Raw(body));
-                continue;
-            }
-            Step::Command(Some(Command::Close)) => {
-                let _ = posts.send(Post::Packet(Packet::close()));
+            Step::Command(Some(command)) => {
+                post_command(command, &posts);
                 continue;
             }
             Step::Ping => {
@@ -1021,19 +775,11 @@ async fn drive_polling(
                 let _ = posts.send(Post::Packet(Packet::ping()));
                 continue;
             }
-            Step::Response(Ok(r)) => r,
-            Step::Response(Err(e)) => {
-                let _ = items.send(SioItem::Closed(format!("GET failed: {e}")));
-                return;
-            }
+            Step::Response(answer) => match on_get(answer, &items) {
+                Some(response) => response,
+                None => return,
+            },
         };
-        if response.status != 200 {
-            let _ = items.send(SioItem::Closed(format!(
-                "GET answered HTTP {}",
-                response.status
-            )));
-            return;
-        }
         let packets = match decode_v3_response(&response) {
             Ok(p) => p,
             Err(e) => {
@@ -1044,26 +790,14 @@ async fn drive_polling(
         for p in packets {
             match p.kind {
                 PacketType::Pong | PacketType::Noop => {}
-                PacketType::Close => {
-                    let _ = items.send(SioItem::Closed("close packet `1`".to_owned()));
-                    return;
-                }
                 _ => {
-                    if !deliver(&mut decoder, &p, &items) {
+                    if !on_packet(&p, &mut decoder, &items) {
                         return;
                     }
                 }
             }
         }
         get = polling.spawn_get(long);
-    }
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -1116,7 +850,7 @@ pub(crate) async fn discover_features(ctx: &Ctx) -> (Vec<String>, String) {
             &Value::Array(vec![Value::String("features".into())]),
             Some(1),
         )?;
-        let item = conn.expect_ack("/", 1, ctx.quick()).await?;
+        let item = conn.expect_ack_item("/", 1, ctx.quick()).await?;
         conn.close();
         match item.ack().and_then(|(_, args)| args.into_iter().next()) {
             Some(Value::Array(names)) => Ok(names
@@ -1153,15 +887,4 @@ pub(crate) fn sio_items(packets: &[Packet<'_>]) -> Vec<SioItem> {
         items.push(item);
     }
     items
-}
-
-/// The Engine.IO message text and attachments of event `args` (name first) on `/`, encoded by
-/// the codec (BINARY_EVENT when `args` hold binary).
-pub(crate) fn event_message(args: &Value, ack: Option<u64>) -> (String, Vec<Vec<u8>>) {
-    let ns = Namespace::new("/").expect("`/` is a namespace");
-    let ack = ack.and_then(|a| AckId::new(a).ok());
-    let mut text = String::new();
-    let mut attachments = Vec::new();
-    let _ = encode_binary(SioType::Event, &ns, ack, args, &mut text, &mut attachments);
-    (text, attachments)
 }

@@ -7,12 +7,11 @@ use std::time::{Duration, Instant};
 
 use socketio_codec::engine_io::{Packet, PacketType};
 
-use super::upgrade::{
-    decoded, event0_text, expect_sid_gone, incoming_text, park, polling_join, polling_query, probe,
-    response_text, sio, ws_join,
-};
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::{EnginePolling, EngineWs, Incoming};
+use crate::client::{
+    EnginePolling, EngineWs, Incoming, decoded, error_code, event0_text, expect_sid_gone,
+    incoming_text, polling_query, response_text, sio_packet,
+};
 use crate::ctx::Ctx;
 
 pub(crate) const CASES: &[Case] = &[
@@ -86,7 +85,7 @@ async fn client_close_polling(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    let mut get = park(&ctx, &ep).await;
+    let mut get = ep.park(&ctx).await;
     let posted = match ep.post(&[Packet::close()]).await {
         Ok(r) => response_text(&r),
         Err(e) => e,
@@ -178,7 +177,7 @@ async fn close_packet_websocket(ctx: Ctx) -> Verdict {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = ws_join(&ctx, &mut ws).await {
+    if let Err(e) = ws.join(&ctx).await {
         return Verdict::error(e);
     }
     let sid = ws
@@ -227,10 +226,10 @@ async fn server_close_polling(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
-    let get = park(&ctx, &ep).await;
+    let get = ep.park(&ctx).await;
     let close_me = event0_text("close-me");
     if let Err(e) = ep.post(&[Packet::message(&close_me)]).await {
         return Verdict::error(e);
@@ -284,7 +283,7 @@ async fn server_close_websocket(ctx: Ctx) -> Verdict {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = ws_join(&ctx, &mut ws).await {
+    if let Err(e) = ws.join(&ctx).await {
         return Verdict::error(e);
     }
     let sid = ws
@@ -305,7 +304,7 @@ async fn server_close_websocket(ctx: Ctx) -> Verdict {
         let left = deadline.saturating_duration_since(Instant::now());
         match ws.recv(left).await {
             Ok(Incoming::Packet(p)) => before.push(
-                sio(&p)
+                sio_packet(&p)
                     .map(|s| s.to_wire())
                     .unwrap_or_else(|| incoming_text(&Ok(Incoming::Packet(p)))),
             ),
@@ -350,7 +349,7 @@ async fn abandoned_polling_reaped(ctx: Ctx) -> Verdict {
     };
     let opened = Instant::now();
     // Joined, so a Socket.IO connect timeout cannot be what ends it.
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
     tokio::time::sleep(window.saturating_sub(opened.elapsed())).await;
@@ -384,10 +383,10 @@ async fn abandoned_upgrade_reaped(ctx: Ctx) -> Verdict {
         Err(e) => return Verdict::error(e),
     };
     let opened = Instant::now();
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
-    let (mut ws, _) = match probe(&ctx, &ep).await {
+    let (mut ws, _) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -410,9 +409,7 @@ async fn abandoned_upgrade_reaped(ctx: Ctx) -> Verdict {
         .get(&polling_query(ep.sid().as_str()), ctx.quick())
         .await
     {
-        Ok(r) if r.status == 400 && super::upgrade::error_code(&r) == Some(1) => {
-            Ok(response_text(&r))
-        }
+        Ok(r) if r.status == 400 && error_code(&r) == Some(1) => Ok(response_text(&r)),
         Ok(r) => Err(response_text(&r)),
         Err(e) => Err(format!("GET failed: {e}")),
     };

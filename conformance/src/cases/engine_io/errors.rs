@@ -5,10 +5,8 @@ use socketio_codec::engine_io::{ErrorBody, ErrorCode};
 
 use socketio_codec::engine_io::Packet;
 
-use super::polling::show;
-use super::websocket::describe;
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::{encode_query, v3};
+use crate::client::{describe_frame, encode_query, show_body, v3};
 use crate::ctx::Ctx;
 use crate::transport::{HttpResponse, WsConn, WsConnect, WsEvent};
 
@@ -259,10 +257,10 @@ async fn ws_outcome(ctx: &Ctx, query: &str, probe: Option<Packet<'_>>) -> WsOutc
     }
     let deadline = tokio::time::Instant::now() + ctx.quick();
     let outcome = match ws.recv(ctx.quick()).await {
-        Ok(event @ WsEvent::Closed { .. }) => WsOutcome::ClosedAfter101(describe(&event)),
+        Ok(event @ WsEvent::Closed { .. }) => WsOutcome::ClosedAfter101(describe_frame(&event)),
         Ok(event) => WsOutcome::Session {
             open: matches!(&event, WsEvent::Text(t) if t.starts_with('0')),
-            what: describe(&event),
+            what: describe_frame(&event),
         },
         Err(e) if e.is_timeout() => WsOutcome::Silent(format!(
             "101, then neither a packet nor a close within {} ms",
@@ -394,7 +392,7 @@ async fn content_type_json(ctx: Ctx) -> Verdict {
         format!(
             "HTTP {}, Content-Type {content_type:?}, body {}",
             response.status,
-            show(&response.body)
+            show_body(&response.body)
         ),
     )
 }

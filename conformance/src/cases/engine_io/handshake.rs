@@ -4,10 +4,8 @@ use std::collections::HashSet;
 
 use socketio_codec::engine_io::{Packet, PacketData, PacketType, ProtocolVersion, payload};
 
-use super::polling::{alive_by_connect, close_polling, connect_text, show};
-use super::websocket::{describe, next_connect_answer, next_event, open_ws};
 use crate::case::{Case, Grade, Verdict, case_fn, case_fn_on};
-use crate::client::{EnginePolling, EngineWs, Transport};
+use crate::client::{EnginePolling, EngineWs, Transport, connect_text, describe_frame, show_body};
 use crate::ctx::{Ctx, parse_open};
 use crate::transport::{RawEnd, WsConn, WsConnect, WsEvent, raw_exchange};
 
@@ -206,7 +204,10 @@ async fn open_json(ctx: &Ctx, transport: Transport) -> Result<String, String> {
             let json = first
                 .strip_prefix('0')
                 .ok_or_else(|| {
-                    format!("the body does not start with `0`: {}", show(&response.body))
+                    format!(
+                        "the body does not start with `0`: {}",
+                        show_body(&response.body)
+                    )
                 })?
                 .to_owned();
             // Close the session if its sid can be read.
@@ -221,11 +222,10 @@ async fn open_json(ctx: &Ctx, transport: Transport) -> Result<String, String> {
             let first = ws.ws.recv(ctx.quick()).await;
             ws.close().await;
             match first {
-                Ok(WsEvent::Text(t)) => t
-                    .strip_prefix('0')
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("the first frame is not `0…`: {}", show(t.as_bytes()))),
-                Ok(other) => Err(format!("the first frame: {}", describe(&other))),
+                Ok(WsEvent::Text(t)) => t.strip_prefix('0').map(str::to_owned).ok_or_else(|| {
+                    format!("the first frame is not `0…`: {}", show_body(t.as_bytes()))
+                }),
+                Ok(other) => Err(format!("the first frame: {}", describe_frame(&other))),
                 Err(e) => Err(format!("no first frame: {e}")),
             }
         }
@@ -377,14 +377,14 @@ async fn upgrades_really_work(ctx: Ctx) -> Verdict {
     };
     let upgrades = p.handshake.upgrades.clone();
     if upgrades.iter().any(|u| u == "polling") {
-        close_polling(&p).await;
+        p.close().await;
         return Verdict::fail(
             expected,
             format!("upgrades {upgrades:?} lists the current transport `polling`"),
         );
     }
     if !upgrades.iter().any(|u| u == "websocket") {
-        close_polling(&p).await;
+        p.close().await;
         return Verdict::pass(
             expected,
             format!("upgrades {upgrades:?}: no WebSocket upgrade is offered, nothing to try"),
@@ -393,25 +393,25 @@ async fn upgrades_really_work(ctx: Ctx) -> Verdict {
     let mut ws = match EngineWs::upgrade(&ctx, p.sid()).await {
         Ok(ws) => ws,
         Err(e) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, format!("upgrades {upgrades:?}, but {e}"));
         }
     };
     let result = async {
         ws.send(&Packet::ping_probe()).await?;
-        match next_event(&mut ws, ctx.quick()).await? {
+        match ws.next_frame(ctx.quick()).await? {
             WsEvent::Text(t) if t == "3probe" => {}
-            other => return Err(format!("`2probe` answered with {}", describe(&other))),
+            other => return Err(format!("`2probe` answered with {}", describe_frame(&other))),
         }
         ws.send(&Packet::upgrade()).await?;
         let connect = connect_text();
         ws.send(&Packet::message(&connect)).await?;
-        match next_connect_answer(&mut ws, ctx.quick()).await? {
+        match ws.next_connect_answer(ctx.quick()).await? {
             WsEvent::Text(t) if t.starts_with("40{") => Ok(format!(
                 "upgrades {upgrades:?}; `3probe`, then after `5` the WebSocket answered `40` with {}",
-                show(t.as_bytes())
+                show_body(t.as_bytes())
             )),
-            other => Err(format!("after `5`, `40` was answered with {}", describe(&other))),
+            other => Err(format!("after `5`, `40` was answered with {}", describe_frame(&other))),
         }
     }
     .await;
@@ -419,7 +419,7 @@ async fn upgrades_really_work(ctx: Ctx) -> Verdict {
     match result {
         Ok(seen) => Verdict::pass(expected, seen),
         Err(e) => {
-            close_polling(&p).await;
+            p.close().await;
             Verdict::fail(expected, format!("upgrades {upgrades:?}, but {e}"))
         }
     }
@@ -436,18 +436,18 @@ async fn client_open_ignored(ctx: Ctx, transport: Transport) -> Verdict {
                 Err(e) => return Verdict::error(e),
             };
             let post = match p.post(&[open]).await {
-                Ok(r) => format!("POST `0`: HTTP {} {}", r.status, show(&r.body)),
+                Ok(r) => format!("POST `0`: HTTP {} {}", r.status, show_body(&r.body)),
                 Err(e) => format!("POST `0`: {e}"),
             };
-            let verdict = match alive_by_connect(&ctx, &p).await {
+            let verdict = match p.alive_by_connect(&ctx).await {
                 Ok(alive) => Verdict::pass(expected, format!("{post}; {alive}")),
                 Err(e) => Verdict::fail(expected, format!("{post}; {e}")),
             };
-            close_polling(&p).await;
+            p.close().await;
             verdict
         }
         Transport::WebSocket => {
-            let mut ws = match open_ws(&ctx, "EIO=4&transport=websocket").await {
+            let mut ws = match EngineWs::open_query(&ctx, "EIO=4&transport=websocket").await {
                 Ok(ws) => ws,
                 Err(e) => return Verdict::error(e),
             };
@@ -458,12 +458,12 @@ async fn client_open_ignored(ctx: Ctx, transport: Transport) -> Verdict {
             };
             let verdict = match sent {
                 Err(e) => Verdict::fail(expected, format!("send failed: {e}")),
-                Ok(()) => match next_connect_answer(&mut ws, ctx.quick()).await {
+                Ok(()) => match ws.next_connect_answer(ctx.quick()).await {
                     Ok(WsEvent::Text(t)) if t.starts_with("40{") => Verdict::pass(
                         expected,
-                        format!("`40` answered with {}", show(t.as_bytes())),
+                        format!("`40` answered with {}", show_body(t.as_bytes())),
                     ),
-                    Ok(other) => Verdict::fail(expected, describe(&other)),
+                    Ok(other) => Verdict::fail(expected, describe_frame(&other)),
                     Err(e) => Verdict::fail(expected, e),
                 },
             };
@@ -486,7 +486,10 @@ async fn unknown_query_params(ctx: Ctx) -> Verdict {
             let _ = ctx.polling().post(&close, "1", ctx.quick()).await;
             Verdict::pass(expected, format!("HTTP 200, sid {:?}", h.sid.as_str()))
         }
-        (status, _) => Verdict::fail(expected, format!("HTTP {status} {}", show(&response.body))),
+        (status, _) => Verdict::fail(
+            expected,
+            format!("HTTP {status} {}", show_body(&response.body)),
+        ),
     }
 }
 
@@ -537,7 +540,7 @@ async fn no_trailing_slash(ctx: Ctx) -> Verdict {
     let answer = if raw.bytes.is_empty() {
         "no answer".to_owned()
     } else {
-        format!("{status_line:?}, body {}", show(body.as_bytes()))
+        format!("{status_line:?}, body {}", show_body(body.as_bytes()))
     };
     Verdict::new(
         Grade::Informational,

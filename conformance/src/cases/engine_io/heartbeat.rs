@@ -4,12 +4,11 @@ use std::time::{Duration, Instant};
 
 use socketio_codec::engine_io::{Packet, PacketType};
 
-use super::upgrade::{
-    decoded, error_code, event_text, expect_sid_gone, incoming_text, park, polling_join,
-    response_text, ws_join,
-};
 use crate::case::{Case, Grade, Verdict, case_fn, case_fn_on};
-use crate::client::{EnginePolling, EngineWs, Incoming, Transport};
+use crate::client::{
+    EnginePolling, EngineWs, Incoming, Transport, decoded, error_code, event_text, expect_sid_gone,
+    incoming_text, response_text,
+};
 use crate::ctx::Ctx;
 use crate::transport::{WsConn, WsConnect, WsEvent};
 
@@ -208,12 +207,12 @@ impl Side {
         match transport {
             Transport::WebSocket => {
                 let mut ws = EngineWs::open(ctx).await?;
-                ws_join(ctx, &mut ws).await?;
+                ws.join(ctx).await?;
                 Ok(Side::Ws(ws))
             }
             Transport::Polling => {
                 let ep = EnginePolling::open(ctx).await?;
-                polling_join(ctx, &ep).await?;
+                ep.join(ctx).await?;
                 Ok(Side::Polling(ep))
             }
         }
@@ -396,7 +395,7 @@ async fn client_ping(ctx: Ctx, transport: Transport) -> Verdict {
         }
         Side::Polling(ep) => {
             let sid = ep.sid().as_str().to_owned();
-            let mut get = park(&ctx, &ep).await;
+            let mut get = ep.park(&ctx).await;
             let ended = match ep.post(&[Packet::ping()]).await {
                 Ok(_) => match get.wait(ctx.quick()).await {
                     Ok(r) => Ok(format!(
@@ -435,7 +434,7 @@ async fn non_pong_traffic(ctx: Ctx) -> Verdict {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = ws_join(&ctx, &mut ws).await {
+    if let Err(e) = ws.join(&ctx).await {
         return Verdict::error(e);
     }
     let started = Instant::now();

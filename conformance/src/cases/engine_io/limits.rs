@@ -6,10 +6,11 @@
 use socketio_codec::engine_io::{Packet, PacketType};
 use socketio_codec::socket_io::Value;
 
-use super::polling::{close_polling, decode, event_args, event_text, join, show};
-use super::websocket::{describe, join_ws, next_event, open_ws};
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::EnginePolling;
+use crate::client::{
+    EnginePolling, EngineWs, decode_body_shown, describe_frame, event_args, event_message,
+    show_body,
+};
 use crate::ctx::Ctx;
 use crate::transport::WsEvent;
 
@@ -68,20 +69,23 @@ fn limit(ctx: &Ctx) -> Result<usize, Verdict> {
 /// A `message` event (Socket.IO text, without the Engine.IO `4`) whose Engine.IO packet
 /// (`4` included) is exactly `size` bytes, and its padding string. `None` if `size` is too small.
 fn sized_event(size: usize) -> Option<(String, String)> {
-    let overhead = 1 + event_text(&event_args("message", vec![Value::String(String::new())]))
-        .0
-        .len();
+    let overhead = 1 + event_message(
+        &event_args("message", &[Value::String(String::new())]),
+        None,
+    )
+    .0
+    .len();
     let fill = "x".repeat(size.checked_sub(overhead)?);
-    let (text, _) = event_text(&event_args("message", vec![Value::String(fill.clone())]));
+    let (text, _) = event_message(&event_args("message", &[Value::String(fill.clone())]), None);
     (text.len() + 1 == size).then_some((text, fill))
 }
 
 /// The echo of a `message` with the string `fill`, as Engine.IO text (with its `4`).
 fn echo_of(fill: &str) -> String {
-    let (text, _) = event_text(&event_args(
-        "message-back",
-        vec![Value::String(fill.to_owned())],
-    ));
+    let (text, _) = event_message(
+        &event_args("message-back", &[Value::String(fill.to_owned())]),
+        None,
+    );
     format!("4{text}")
 }
 
@@ -89,8 +93,8 @@ async fn open_joined_polling(ctx: &Ctx) -> Result<EnginePolling, Verdict> {
     let p = EnginePolling::open(ctx)
         .await
         .map_err(|e| Verdict::error(format!("could not open a polling session: {e}")))?;
-    if let Err(e) = join(ctx, &p).await {
-        close_polling(&p).await;
+    if let Err(e) = p.join_and_auth(ctx).await {
+        p.close().await;
         return Err(Verdict::error(e));
     }
     Ok(p)
@@ -110,10 +114,10 @@ async fn next_message(ctx: &Ctx, p: &EnginePolling) -> Result<String, String> {
             return Err(format!(
                 "GET answered HTTP {} {}",
                 response.status,
-                show(&response.body)
+                show_body(&response.body)
             ));
         }
-        let packets = decode(&response)?;
+        let packets = decode_body_shown(&response)?;
         if packets.iter().any(|p| p.kind == PacketType::Ping) {
             p.post(&[Packet::pong()]).await?;
         }
@@ -140,7 +144,7 @@ fn same_echo(got: &str, want: &str) -> (bool, String) {
                 "a message of {} bytes instead of the {}-byte echo: {}",
                 got.len(),
                 want.len(),
-                show(got.as_bytes())
+                show_body(got.as_bytes())
             ),
         )
     }
@@ -172,11 +176,11 @@ async fn post_at_max(ctx: Ctx) -> Verdict {
         },
         Ok(r) => Verdict::fail(
             expected,
-            format!("POST: HTTP {} {}", r.status, show(&r.body)),
+            format!("POST: HTTP {} {}", r.status, show_body(&r.body)),
         ),
         Err(e) => Verdict::fail(expected, e),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }
 
@@ -200,7 +204,7 @@ async fn post_over_max(ctx: Ctx) -> Verdict {
     let post_seen;
     let got_413 = match p.post(&[Packet::message(&text)]).await {
         Ok(r) => {
-            post_seen = format!("POST: HTTP {} {}", r.status, show(&r.body));
+            post_seen = format!("POST: HTTP {} {}", r.status, show_body(&r.body));
             r.status == 413
         }
         Err(e) => {
@@ -209,23 +213,33 @@ async fn post_over_max(ctx: Ctx) -> Verdict {
         }
     };
     if !got_413 {
-        close_polling(&p).await;
+        p.close().await;
         return Verdict::fail(expected, post_seen);
     }
     // Did the session survive? A small echo says so.
-    let (small, _) = event_text(&event_args("message", vec![Value::String("alive".into())]));
+    let (small, _) = event_message(
+        &event_args("message", &[Value::String("alive".into())]),
+        None,
+    );
     let alive = match p.post(&[Packet::message(&small)]).await {
         Ok(r) if r.status == 200 => match next_message(&ctx, &p).await {
             Ok(got) if got == echo_of("alive") => Ok("a later `message` was echoed".to_owned()),
-            Ok(got) => Err(format!("a later `message` got {}", show(got.as_bytes()))),
+            Ok(got) => Err(format!(
+                "a later `message` got {}",
+                show_body(got.as_bytes())
+            )),
             Err(e) => Err(e),
         },
-        Ok(r) => Err(format!("a later POST: HTTP {} {}", r.status, show(&r.body))),
+        Ok(r) => Err(format!(
+            "a later POST: HTTP {} {}",
+            r.status,
+            show_body(&r.body)
+        )),
         Err(e) => Err(e),
     };
     match alive {
         Ok(seen) => {
-            close_polling(&p).await;
+            p.close().await;
             Verdict::pass(expected, format!("{post_seen}; {seen}"))
         }
         Err(seen) => Verdict::new(
@@ -237,10 +251,10 @@ async fn post_over_max(ctx: Ctx) -> Verdict {
 }
 
 async fn open_joined_ws(ctx: &Ctx) -> Result<crate::client::EngineWs, Verdict> {
-    let mut ws = open_ws(ctx, "EIO=4&transport=websocket")
+    let mut ws = EngineWs::open_query(ctx, "EIO=4&transport=websocket")
         .await
         .map_err(|e| Verdict::error(format!("could not open a WebSocket session: {e}")))?;
-    if let Err(e) = join_ws(ctx, &mut ws).await {
+    if let Err(e) = ws.join_and_auth(ctx).await {
         ws.close().await;
         return Err(Verdict::error(e));
     }
@@ -266,12 +280,12 @@ async fn websocket_at_max(ctx: Ctx) -> Verdict {
         ws.close().await;
         return Verdict::fail(expected, format!("send failed: {e}"));
     }
-    let verdict = match next_event(&mut ws, ctx.quick()).await {
+    let verdict = match ws.next_frame(ctx.quick()).await {
         Ok(WsEvent::Text(got)) => {
             let (ok, seen) = same_echo(&got, &echo_of(&fill));
             Verdict::check(ok, expected, seen)
         }
-        Ok(other) => Verdict::fail(expected, describe(&other)),
+        Ok(other) => Verdict::fail(expected, describe_frame(&other)),
         Err(e) => Verdict::fail(expected, e),
     };
     ws.close().await;
@@ -306,14 +320,14 @@ async fn websocket_over_max(ctx: Ctx) -> Verdict {
     let mut closed = false;
     for _ in 0..20 {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match next_event(&mut ws, left).await {
+        match ws.next_frame(left).await {
             Ok(event @ WsEvent::Closed { .. }) => {
                 code = event.browser_close_code();
                 closed = true;
-                seen.push(describe(&event));
+                seen.push(describe_frame(&event));
                 break;
             }
-            Ok(other) => seen.push(describe(&other)),
+            Ok(other) => seen.push(describe_frame(&other)),
             Err(e) => {
                 // Anything but the deadline is the connection ending (a reset, a broken pipe,
                 // or the close already reported to the failed send): no close frame, 1006.

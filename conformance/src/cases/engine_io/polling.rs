@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Method;
-use socketio_codec::engine_io::{ErrorBody, Packet, PacketData, PacketType, payload};
-use socketio_codec::socket_io::{
-    self as sio, Namespace, PacketType as SioType, Value, encode_binary,
-};
+use socketio_codec::engine_io::{ErrorBody, Packet, PacketType, payload};
+use socketio_codec::socket_io::Value;
 
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::EnginePolling;
+use crate::client::{
+    EnginePolling, connect_text, decode_body_shown, event_args, event_message, is_text_starting,
+    show_body, show_packets,
+};
 use crate::ctx::Ctx;
 use crate::transport::{HttpResponse, PendingRequest, RawEnd, TransportError, raw_exchange};
 
@@ -126,96 +127,13 @@ pub(crate) const CASES: &[Case] = &[
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (also used by limits.rs).
-
-/// The Socket.IO CONNECT for the main namespace without auth, as text (`0`), by the codec.
-pub(super) fn connect_text() -> String {
-    sio::Packet::connect(Namespace::MAIN, None)
-        .map(|p| p.to_wire())
-        .unwrap_or_else(|_| "0".to_owned())
-}
-
-/// A Socket.IO EVENT on `/` (BINARY_EVENT when `args` holds binary): its text (without the
-/// Engine.IO `4`) and its attachments, by the codec. `args` starts with the event name.
-pub(super) fn event_text(args: &Value) -> (String, Vec<Vec<u8>>) {
-    let mut text = String::new();
-    let mut attachments = Vec::new();
-    encode_binary(
-        SioType::Event,
-        &Namespace::MAIN,
-        None,
-        args,
-        &mut text,
-        &mut attachments,
-    )
-    .expect("a valid event payload");
-    (text, attachments)
-}
-
-/// `["name", args…]` as a [`Value`].
-pub(super) fn event_args(name: &str, args: Vec<Value>) -> Value {
-    let mut all = vec![Value::String(name.to_owned())];
-    all.extend(args);
-    Value::Array(all)
-}
+// Helpers.
 
 /// Engine.IO packets of one Socket.IO event and its attachments.
-pub(super) fn event_packets<'a>(text: &'a str, attachments: &'a [Vec<u8>]) -> Vec<Packet<'a>> {
+fn event_packets<'a>(text: &'a str, attachments: &'a [Vec<u8>]) -> Vec<Packet<'a>> {
     let mut packets = vec![Packet::message(text)];
     packets.extend(attachments.iter().map(|a| Packet::binary(a)));
     packets
-}
-
-/// A response body for "seen" texts (control bytes escaped, long bodies shortened).
-pub(super) fn show(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if text.chars().count() > 300 {
-        let head: String = text.chars().take(300).collect();
-        format!("{head:?}… ({} bytes)", body.len())
-    } else {
-        format!("{text:?}")
-    }
-}
-
-/// One packet for "seen" texts.
-pub(super) fn show_packet(p: &Packet<'_>) -> String {
-    let mut text = String::new();
-    p.encode_text(socketio_codec::engine_io::ProtocolVersion::V4, &mut text);
-    show(text.as_bytes())
-}
-
-fn show_packets(packets: &[Packet<'_>]) -> String {
-    let all: Vec<String> = packets.iter().map(show_packet).collect();
-    format!("[{}]", all.join(", "))
-}
-
-/// The packets of a 200 polling body (none for another status).
-pub(super) fn decode(response: &HttpResponse) -> Result<Vec<Packet<'static>>, String> {
-    if response.status != 200 {
-        return Ok(Vec::new());
-    }
-    let text = std::str::from_utf8(&response.body)
-        .map_err(|_| format!("GET body is not UTF-8: {}", show(&response.body)))?;
-    payload::decode_v4(text)
-        .map(|p| {
-            p.map(Packet::into_owned).map_err(|e| {
-                format!(
-                    "undecodable payload ({}): {}",
-                    e.code(),
-                    show(&response.body)
-                )
-            })
-        })
-        .collect()
-}
-
-fn is_text_starting(p: &Packet<'_>, prefix: &str) -> bool {
-    p.kind == PacketType::Message && matches!(&p.data, PacketData::Text(t) if t.starts_with(prefix))
-}
-
-/// Best-effort end of a session: POST `1`.
-pub(super) async fn close_polling(p: &EnginePolling) {
-    let _ = p.post(&[Packet::close()]).await;
 }
 
 /// The long-poll bound for a GET that may be held until the next ping.
@@ -223,78 +141,9 @@ fn long_poll(ctx: &Ctx) -> Duration {
     ctx.heartbeat_window() + ctx.quick()
 }
 
-/// GETs (answering pings) until a GET brings packets other than pings; returns those packets
-/// and the raw body of that GET.
-async fn next_body(
-    p: &EnginePolling,
-    timeout: Duration,
-) -> Result<(Vec<Packet<'static>>, Bytes), String> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    for _ in 0..100 {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        let (response, packets) = p.get(left).await?;
-        if response.status != 200 {
-            return Err(format!(
-                "GET answered HTTP {} {}",
-                response.status,
-                show(&response.body)
-            ));
-        }
-        let (pings, others): (Vec<_>, Vec<_>) = packets
-            .into_iter()
-            .partition(|p| p.kind == PacketType::Ping);
-        if !pings.is_empty() {
-            p.post(&[Packet::pong()]).await?;
-        }
-        if !others.is_empty() {
-            return Ok((others, response.body));
-        }
-    }
-    Err(format!(
-        "nothing but pings within {} ms",
-        timeout.as_millis()
-    ))
-}
-
-/// Joins `/` over polling: POSTs CONNECT, then GETs until the CONNECT answer and the testee's
-/// `auth` event have both arrived, so that nothing is left buffered.
-pub(super) async fn join(ctx: &Ctx, p: &EnginePolling) -> Result<(), String> {
-    let connect = connect_text();
-    let response = p.post(&[Packet::message(&connect)]).await?;
-    if response.status != 200 {
-        return Err(format!("POST `40` answered HTTP {}", response.status));
-    }
-    let (mut connected, mut auth) = (false, false);
-    let deadline = tokio::time::Instant::now() + ctx.quick();
-    for _ in 0..20 {
-        if connected && auth {
-            return Ok(());
-        }
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let (packets, _) = next_body(p, left).await?;
-        for packet in &packets {
-            connected |= is_text_starting(packet, "0{");
-            auth |= is_text_starting(packet, "2[\"auth\"");
-            if packet.kind == PacketType::Close {
-                return Err("the session closed while joining `/`".to_owned());
-            }
-        }
-    }
-    if connected && auth {
-        Ok(())
-    } else {
-        Err(format!(
-            "joining `/`: CONNECT answer seen: {connected}, `auth` event seen: {auth}"
-        ))
-    }
-}
-
 /// Whether the session is gone: the next GET gets 400 with code 1, or the close packet `1`.
 /// `(gone, what the GET got)`.
-pub(super) async fn session_gone(ctx: &Ctx, p: &EnginePolling) -> (bool, String) {
+async fn session_gone(ctx: &Ctx, p: &EnginePolling) -> (bool, String) {
     match p.http.get(&p.query(), ctx.quick()).await {
         Ok(r) if r.status == 400 => {
             let body = String::from_utf8_lossy(&r.body).into_owned();
@@ -305,11 +154,11 @@ pub(super) async fn session_gone(ctx: &Ctx, p: &EnginePolling) -> (bool, String)
             let text = String::from_utf8_lossy(&r.body).into_owned();
             let closed =
                 payload::decode_v4(&text).any(|p| p.is_ok_and(|p| p.kind == PacketType::Close));
-            (closed, format!("next GET: HTTP 200 {}", show(&r.body)))
+            (closed, format!("next GET: HTTP 200 {}", show_body(&r.body)))
         }
         Ok(r) => (
             false,
-            format!("next GET: HTTP {} {}", r.status, show(&r.body)),
+            format!("next GET: HTTP {} {}", r.status, show_body(&r.body)),
         ),
         Err(e) if e.is_timeout() => (
             false,
@@ -319,26 +168,6 @@ pub(super) async fn session_gone(ctx: &Ctx, p: &EnginePolling) -> (bool, String)
             ),
         ),
         Err(e) => (false, format!("next GET failed: {e}")),
-    }
-}
-
-/// Whether an unjoined session is alive: POST CONNECT and expect its answer on a GET.
-/// `Ok(description)` when alive, `Err(description)` otherwise.
-pub(super) async fn alive_by_connect(ctx: &Ctx, p: &EnginePolling) -> Result<String, String> {
-    let connect = connect_text();
-    let response = p.post(&[Packet::message(&connect)]).await?;
-    if response.status != 200 {
-        return Err(format!(
-            "POST `40` answered HTTP {} {}",
-            response.status,
-            show(&response.body)
-        ));
-    }
-    let (packets, _) = next_body(p, ctx.quick()).await?;
-    if packets.iter().any(|p| is_text_starting(p, "0{")) {
-        Ok("then `40` was answered with the CONNECT `40{…}`: the session is open".to_owned())
-    } else {
-        Err(format!("`40` was answered with {}", show_packets(&packets)))
     }
 }
 
@@ -361,7 +190,7 @@ async fn park(ctx: &Ctx, p: &EnginePolling, hold: Duration) -> Result<PendingReq
             .wait(ctx.quick())
             .await
             .map_err(|e| format!("the GET failed: {e}"))?;
-        let packets = decode(&response).unwrap_or_default();
+        let packets = decode_body_shown(&response).unwrap_or_default();
         if response.status == 200
             && !packets.is_empty()
             && packets.iter().all(|p| p.kind == PacketType::Ping)
@@ -375,7 +204,7 @@ async fn park(ctx: &Ctx, p: &EnginePolling, hold: Duration) -> Result<PendingReq
             "the GET was answered after {} ms, before anything was sent: HTTP {} {}",
             started.elapsed().as_millis(),
             response.status,
-            show(&response.body)
+            show_body(&response.body)
         ));
     }
     Err("every parked GET was released by a ping".to_owned())
@@ -403,13 +232,13 @@ async fn post_ok(ctx: Ctx) -> Verdict {
             format!(
                 "HTTP {} {} (Content-Type {:?})",
                 r.status,
-                show(&r.body),
+                show_body(&r.body),
                 r.content_type().unwrap_or("none")
             ),
         ),
         Err(e) => Verdict::fail(expected, e),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }
 
@@ -428,7 +257,7 @@ async fn parked_get_released(ctx: Ctx) -> Verdict {
     let mut get = match park(&ctx, &p, hold).await {
         Ok(get) => get,
         Err(seen) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, seen);
         }
     };
@@ -437,20 +266,20 @@ async fn parked_get_released(ctx: Ctx) -> Verdict {
     match p.post(&[Packet::message(&connect)]).await {
         Ok(r) if r.status == 200 => {}
         Ok(r) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(
                 expected,
                 format!("the POST beside the pending GET answered HTTP {}", r.status),
             );
         }
         Err(e) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, e);
         }
     }
     let verdict = match get.wait(ctx.quick()).await {
         Ok(r) => {
-            let packets = decode(&r).unwrap_or_default();
+            let packets = decode_body_shown(&r).unwrap_or_default();
             let ok = r.status == 200 && packets.iter().any(|p| is_text_starting(p, "0{"));
             Verdict::check(
                 ok,
@@ -460,7 +289,7 @@ async fn parked_get_released(ctx: Ctx) -> Verdict {
                     hold.as_millis(),
                     posted.elapsed().as_millis(),
                     r.status,
-                    show(&r.body)
+                    show_body(&r.body)
                 ),
             )
         }
@@ -469,7 +298,7 @@ async fn parked_get_released(ctx: Ctx) -> Verdict {
             format!("the pending GET was not released after the POST: {e}"),
         ),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }
 
@@ -477,15 +306,15 @@ async fn batched_in_order(ctx: Ctx) -> Verdict {
     let words = ["one", "two", "three"];
     let sent: Vec<String> = words
         .iter()
-        .map(|w| event_text(&event_args("message", vec![Value::String((*w).into())])).0)
+        .map(|w| event_message(&event_args("message", &[Value::String((*w).into())]), None).0)
         .collect();
     let echoes: Vec<String> = words
         .iter()
         .map(|w| {
-            event_text(&event_args(
-                "message-back",
-                vec![Value::String((*w).into())],
-            ))
+            event_message(
+                &event_args("message-back", &[Value::String((*w).into())]),
+                None,
+            )
             .0
         })
         .collect();
@@ -498,48 +327,50 @@ async fn batched_in_order(ctx: Ctx) -> Verdict {
         Ok(p) => p,
         Err(v) => return v,
     };
-    if let Err(e) = join(&ctx, &p).await {
-        close_polling(&p).await;
+    if let Err(e) = p.join_and_auth(&ctx).await {
+        p.close().await;
         return Verdict::error(e);
     }
     let packets: Vec<Packet<'_>> = sent.iter().map(|t| Packet::message(t)).collect();
     match p.post(&packets).await {
         Ok(r) if r.status == 200 => {}
         Ok(r) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, format!("the POST answered HTTP {}", r.status));
         }
         Err(e) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, e);
         }
     }
     // Let the three echoes reach the session buffer before the GET arrives.
     tokio::time::sleep(ctx.tolerance()).await;
-    let verdict = match next_body(&p, ctx.quick()).await {
+    let verdict = match p.next_body(ctx.quick()).await {
         Ok((got, body)) => Verdict::check(
             got == expected_packets,
             expected,
-            format!("the first GET with data: {}", show(&body)),
+            format!("the first GET with data: {}", show_body(&body)),
         ),
         Err(e) => Verdict::fail(expected, e),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }
 
 /// The expected echo of a binary `message` with `bytes`: header text and attachment.
 fn binary_echo(bytes: &[u8]) -> (String, Vec<Vec<u8>>) {
-    event_text(&event_args(
-        "message-back",
-        vec![Value::Binary(bytes.to_vec())],
-    ))
+    event_message(
+        &event_args("message-back", &[Value::Binary(bytes.to_vec())]),
+        None,
+    )
 }
 
 async fn binary_to_parked_get(ctx: Ctx) -> Verdict {
     let bytes = [1u8, 2, 3];
-    let (sent_text, sent_att) =
-        event_text(&event_args("message", vec![Value::Binary(bytes.to_vec())]));
+    let (sent_text, sent_att) = event_message(
+        &event_args("message", &[Value::Binary(bytes.to_vec())]),
+        None,
+    );
     let (echo_text, echo_att) = binary_echo(&bytes);
     let expected_packets = event_packets(&echo_text, &echo_att);
     let mut wire = String::new();
@@ -548,14 +379,14 @@ async fn binary_to_parked_get(ctx: Ctx) -> Verdict {
         "the parked GET and any GETs after it deliver exactly the header then the attachment \
          `bAQID`, in order, each body a valid payload (batched: {}; the reference splits them \
          over two GETs)",
-        show(wire.as_bytes())
+        show_body(wire.as_bytes())
     );
     let p = match open(&ctx).await {
         Ok(p) => p,
         Err(v) => return v,
     };
-    if let Err(e) = join(&ctx, &p).await {
-        close_polling(&p).await;
+    if let Err(e) = p.join_and_auth(&ctx).await {
+        p.close().await;
         return Verdict::error(e);
     }
     let get = p.spawn_get(long_poll(&ctx));
@@ -569,11 +400,11 @@ async fn binary_to_parked_get(ctx: Ctx) -> Verdict {
     match p.post(&event_packets(&sent_text, &sent_att)).await {
         Ok(r) if r.status == 200 => {}
         Ok(r) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, format!("the POST answered HTTP {}", r.status));
         }
         Err(e) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, e);
         }
     }
@@ -594,8 +425,8 @@ async fn binary_to_parked_get(ctx: Ctx) -> Verdict {
         };
         match response {
             Ok(r) if r.status == 200 => {
-                bodies.push(show(&r.body));
-                match decode(&r) {
+                bodies.push(show_body(&r.body));
+                match decode_body_shown(&r) {
                     Ok(packets) => {
                         if packets.iter().any(|p| p.kind == PacketType::Ping) {
                             let _ = p.post(&[Packet::pong()]).await;
@@ -609,7 +440,11 @@ async fn binary_to_parked_get(ctx: Ctx) -> Verdict {
                 }
             }
             Ok(r) => {
-                failure = Some(format!("GET answered HTTP {} {}", r.status, show(&r.body)));
+                failure = Some(format!(
+                    "GET answered HTTP {} {}",
+                    r.status,
+                    show_body(&r.body)
+                ));
                 break;
             }
             Err(e) => {
@@ -631,15 +466,17 @@ async fn binary_to_parked_get(ctx: Ctx) -> Verdict {
         Some(e) => Verdict::fail(expected, format!("{e}; {seen}")),
         None => Verdict::check(got == expected_packets, expected, seen),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }
 
 async fn binary_base64(ctx: Ctx) -> Verdict {
     // 01 02 03 04 needs `==` padding: AQIDBA==.
     let bytes = [1u8, 2, 3, 4];
-    let (sent_text, sent_att) =
-        event_text(&event_args("message", vec![Value::Binary(bytes.to_vec())]));
+    let (sent_text, sent_att) = event_message(
+        &event_args("message", &[Value::Binary(bytes.to_vec())]),
+        None,
+    );
     let (echo_text, echo_att) = binary_echo(&bytes);
     let expected_packets = event_packets(&echo_text, &echo_att);
     let expected = format!(
@@ -650,31 +487,31 @@ async fn binary_base64(ctx: Ctx) -> Verdict {
         Ok(p) => p,
         Err(v) => return v,
     };
-    if let Err(e) = join(&ctx, &p).await {
-        close_polling(&p).await;
+    if let Err(e) = p.join_and_auth(&ctx).await {
+        p.close().await;
         return Verdict::error(e);
     }
     match p.post(&event_packets(&sent_text, &sent_att)).await {
         Ok(r) if r.status == 200 => {}
         Ok(r) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, format!("the POST answered HTTP {}", r.status));
         }
         Err(e) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::fail(expected, e);
         }
     }
     tokio::time::sleep(ctx.tolerance()).await;
-    let verdict = match next_body(&p, ctx.quick()).await {
+    let verdict = match p.next_body(ctx.quick()).await {
         Ok((got, body)) => {
             let text = String::from_utf8_lossy(&body);
             let ok = got == expected_packets && text.contains("\u{1e}bAQIDBA==");
-            Verdict::check(ok, expected, format!("GET answered {}", show(&body)))
+            Verdict::check(ok, expected, format!("GET answered {}", show_body(&body)))
         }
         Err(e) => Verdict::fail(expected, e),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }
 
@@ -695,13 +532,13 @@ async fn duplicate_get(ctx: Ctx) -> Verdict {
     let second = p.http.get(&p.query(), ctx.quick()).await;
     let first = first.wait(ctx.quick()).await;
     let describe = |r: &Result<HttpResponse, TransportError>| match r {
-        Ok(r) => format!("HTTP {} {}", r.status, show(&r.body)),
+        Ok(r) => format!("HTTP {} {}", r.status, show_body(&r.body)),
         Err(e) => format!("failed: {e}"),
     };
     let refused = |r: &Result<HttpResponse, TransportError>| matches!(r, Ok(r) if r.status == 400 || r.status == 500);
     let got_close = |r: &Result<HttpResponse, TransportError>| {
         matches!(r, Ok(r) if r.status == 200
-            && decode(r)
+            && decode_body_shown(r)
                 .is_ok_and(|ps| ps.iter().any(|p| p.kind == PacketType::Close)))
     };
     let pair_ok =
@@ -745,7 +582,7 @@ async fn duplicate_post(ctx: Ctx) -> Verdict {
     let noop = Packet::noop();
     let second = p.post(&[noop]).await;
     let second_seen = match &second {
-        Ok(r) => format!("second POST: HTTP {} {}", r.status, show(&r.body)),
+        Ok(r) => format!("second POST: HTTP {} {}", r.status, show_body(&r.body)),
         Err(e) => format!("second POST {e}"),
     };
     let refused = matches!(&second, Ok(r) if r.status == 400 || r.status == 500);
@@ -757,7 +594,7 @@ async fn duplicate_post(ctx: Ctx) -> Verdict {
                 RawEnd::Eof | RawEnd::Error(_) => format!(
                     "first POST: connection ended ({} bytes: {})",
                     raw.bytes.len(),
-                    show(&raw.bytes)
+                    show_body(&raw.bytes)
                 ),
                 other => format!("first POST: {other:?}"),
             },
@@ -774,7 +611,7 @@ async fn duplicate_post(ctx: Ctx) -> Verdict {
         Verdict::fail(expected, format!("{second_seen}; {next}; {first_seen}"))
     };
     if !gone {
-        close_polling(&p).await;
+        p.close().await;
     }
     verdict
 }
@@ -790,12 +627,12 @@ async fn close_packet_releases_get(ctx: Ctx) -> Verdict {
     tokio::time::sleep(ctx.tolerance() / 2).await;
     let post = p.post(&[Packet::close()]).await;
     let post_seen = match &post {
-        Ok(r) => format!("POST `1`: HTTP {} {}", r.status, show(&r.body)),
+        Ok(r) => format!("POST `1`: HTTP {} {}", r.status, show_body(&r.body)),
         Err(e) => format!("POST `1` {e}"),
     };
     let (noop, get_seen) = match get.wait(ctx.quick()).await {
         Ok(r) => {
-            let packets = decode(&r).unwrap_or_default();
+            let packets = decode_body_shown(&r).unwrap_or_default();
             let noop = r.status == 200
                 && packets.iter().any(|p| p.kind == PacketType::Noop)
                 && packets
@@ -803,7 +640,7 @@ async fn close_packet_releases_get(ctx: Ctx) -> Verdict {
                     .all(|p| matches!(p.kind, PacketType::Noop | PacketType::Ping));
             (
                 noop,
-                format!("pending GET: HTTP {} {}", r.status, show(&r.body)),
+                format!("pending GET: HTTP {} {}", r.status, show_body(&r.body)),
             )
         }
         Err(e) => (false, format!("pending GET: {e}")),
@@ -827,12 +664,12 @@ async fn aborted_get(ctx: Ctx) -> Verdict {
     let get = match park(&ctx, &p, ctx.tolerance() / 2).await {
         Ok(get) => get,
         Err(seen) => {
-            close_polling(&p).await;
+            p.close().await;
             return Verdict::error(format!("could not park a GET to abort: {seen}"));
         }
     };
     if !get.abort().await {
-        close_polling(&p).await;
+        p.close().await;
         return Verdict::error("the GET had already finished: nothing to abort");
     }
     // Let the server notice the closed connection.
@@ -840,7 +677,7 @@ async fn aborted_get(ctx: Ctx) -> Verdict {
     let (gone, next) = session_gone(&ctx, &p).await;
     let verdict = Verdict::check(gone, expected, next);
     if !gone {
-        close_polling(&p).await;
+        p.close().await;
     }
     verdict
 }
@@ -854,16 +691,16 @@ async fn expect_closed_after_post(ctx: &Ctx, body: &str, expected: &str) -> Verd
     let post_seen = match &post {
         Ok(r) => format!(
             "POST {}: HTTP {} {}",
-            show(body.as_bytes()),
+            show_body(body.as_bytes()),
             r.status,
-            show(&r.body)
+            show_body(&r.body)
         ),
-        Err(e) => format!("POST {}: {e}", show(body.as_bytes())),
+        Err(e) => format!("POST {}: {e}", show_body(body.as_bytes())),
     };
     tokio::time::sleep(ctx.tolerance() / 2).await;
     let (gone, next) = session_gone(ctx, &p).await;
     if !gone {
-        close_polling(&p).await;
+        p.close().await;
     }
     Verdict::check(gone, expected, format!("{post_seen}; {next}"))
 }
@@ -908,16 +745,16 @@ async fn octet_stream_post(ctx: Ctx) -> Verdict {
         )
         .await;
     let post_seen = match &post {
-        Ok(r) => format!("POST: HTTP {} {}", r.status, show(&r.body)),
+        Ok(r) => format!("POST: HTTP {} {}", r.status, show_body(&r.body)),
         Err(e) => format!("POST: {e}"),
     };
-    let state = alive_by_connect(&ctx, &p).await;
+    let state = p.alive_by_connect(&ctx).await;
     let seen = match &state {
         Ok(alive) => format!("{post_seen}; {alive}"),
         Err(closed) => format!("{post_seen}; session closed: {closed}"),
     };
     if state.is_ok() {
-        close_polling(&p).await;
+        p.close().await;
     }
     Verdict::new(Grade::Informational, expected, seen)
 }
@@ -934,16 +771,16 @@ async fn other_method_with_sid(ctx: Ctx) -> Verdict {
         .request(Method::PUT, &p.query(), &[], Bytes::new(), ctx.quick())
         .await;
     let put_seen = match &put {
-        Ok(r) => format!("PUT: HTTP {} {}", r.status, show(&r.body)),
+        Ok(r) => format!("PUT: HTTP {} {}", r.status, show_body(&r.body)),
         Err(e) => format!("PUT: {e}"),
     };
-    let verdict = match alive_by_connect(&ctx, &p).await {
+    let verdict = match p.alive_by_connect(&ctx).await {
         Ok(alive) => Verdict::pass(expected, format!("{put_seen}; {alive}")),
         Err(closed) => Verdict::fail(
             expected,
             format!("{put_seen}; session not usable: {closed}"),
         ),
     };
-    close_polling(&p).await;
+    p.close().await;
     verdict
 }

@@ -8,11 +8,11 @@ use std::collections::HashSet;
 use http::Method;
 use socketio_codec::engine_io::{Packet, PacketType, payload};
 
-use super::upgrade::{
-    error_code, event_text, message_back, polling_join, polling_query, response_text,
-};
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::{EnginePolling, EngineWs, Incoming};
+use crate::client::{
+    EnginePolling, EngineWs, Incoming, error_code, event_text, message_back, polling_query,
+    response_text,
+};
 use crate::ctx::{Ctx, parse_open};
 use crate::transport::HttpResponse;
 
@@ -200,7 +200,7 @@ async fn sid_bearer_secret(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
     let other = ctx.polling();

@@ -7,11 +7,13 @@
 
 use std::time::{Duration, Instant};
 
-use socketio_codec::engine_io::{ErrorBody, Packet, PacketType, ProtocolVersion, payload};
-use socketio_codec::socket_io::{self, Limits, Namespace};
+use socketio_codec::engine_io::{Packet, PacketType, payload};
 
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::{EnginePolling, EngineWs, Incoming};
+use crate::client::{
+    EnginePolling, EngineWs, Incoming, decoded, error_code, event_text, incoming_text,
+    message_back, packet_text, response_text,
+};
 use crate::ctx::Ctx;
 use crate::transport::HttpResponse;
 
@@ -117,11 +119,11 @@ async fn probe_and_upgrade(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = sync_to_pong(&ctx, &ep).await {
+    if let Err(e) = ep.sync_to_pong(&ctx).await {
         return Verdict::error(e);
     }
     let mut get = ep.spawn_get(ctx.quick());
-    let (mut ws, sent) = match probe(&ctx, &ep).await {
+    let (mut ws, sent) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::fail(expected, e),
     };
@@ -169,11 +171,11 @@ async fn parked_get_released(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = sync_to_pong(&ctx, &ep).await {
+    if let Err(e) = ep.sync_to_pong(&ctx).await {
         return Verdict::error(e);
     }
     let mut get = ep.spawn_get(ctx.quick());
-    let (mut ws, sent) = match probe(&ctx, &ep).await {
+    let (mut ws, sent) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -203,10 +205,10 @@ async fn events_after_upgrade(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
-    let mut ws = match upgrade(&ctx, &ep).await {
+    let mut ws = match ep.upgrade(&ctx).await {
         Ok(ws) => ws,
         Err(e) => return Verdict::fail(expected, e),
     };
@@ -253,10 +255,10 @@ async fn exactly_once_in_order(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
-    if let Err(e) = sync_to_pong(&ctx, &ep).await {
+    if let Err(e) = ep.sync_to_pong(&ctx).await {
         return Verdict::error(e);
     }
     // Acting as the reference client does: a GET is parked and a POST is in flight when
@@ -372,11 +374,11 @@ async fn extra_polls_not_delayed(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = sync_to_pong(&ctx, &ep).await {
+    if let Err(e) = ep.sync_to_pong(&ctx).await {
         return Verdict::error(e);
     }
     let mut get = ep.spawn_get(ctx.scaled(ctx.params.ping_interval) + ctx.quick());
-    let (mut ws, sent) = match probe(&ctx, &ep).await {
+    let (mut ws, sent) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -455,11 +457,11 @@ async fn other_packet_aborts_upgrade(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = sync_to_pong(&ctx, &ep).await {
+    if let Err(e) = ep.sync_to_pong(&ctx).await {
         return Verdict::error(e);
     }
     let mut get = ep.spawn_get(ctx.quick());
-    let (mut ws, _) = match probe(&ctx, &ep).await {
+    let (mut ws, _) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -516,7 +518,7 @@ async fn polling_refused_after_upgrade(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    let mut ws = match upgrade(&ctx, &ep).await {
+    let mut ws = match ep.upgrade(&ctx).await {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
@@ -553,7 +555,7 @@ async fn second_websocket_after_upgrade(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    let mut first = match upgrade(&ctx, &ep).await {
+    let mut first = match ep.upgrade(&ctx).await {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
@@ -575,11 +577,11 @@ async fn second_websocket_while_upgrading(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    if let Err(e) = sync_to_pong(&ctx, &ep).await {
+    if let Err(e) = ep.sync_to_pong(&ctx).await {
         return Verdict::error(e);
     }
     let mut get = ep.spawn_get(ctx.quick());
-    let (mut first, _) = match probe(&ctx, &ep).await {
+    let (mut first, _) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -613,10 +615,10 @@ async fn upgrade_timeout(ctx: Ctx) -> Verdict {
     };
     // A Socket.IO server closes a session that joins no namespace within its connect timeout
     // (1000 ms on the testee), so this long case joins `/` first.
-    if let Err(e) = polling_join(&ctx, &ep).await {
+    if let Err(e) = ep.join(&ctx).await {
         return Verdict::error(e);
     }
-    let (mut ws, sent) = match probe(&ctx, &ep).await {
+    let (mut ws, sent) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -712,12 +714,12 @@ async fn heartbeat_not_restarted(ctx: Ctx) -> Verdict {
         Ok(ep) => ep,
         Err(e) => return Verdict::error(e),
     };
-    let ponged = match sync_to_pong(&ctx, &ep).await {
+    let ponged = match ep.sync_to_pong(&ctx).await {
         Ok(_) => Instant::now(),
         Err(e) => return Verdict::error(e),
     };
     let mut get = ep.spawn_get(ctx.quick());
-    let (mut ws, _) = match probe(&ctx, &ep).await {
+    let (mut ws, _) = match ep.probe(&ctx).await {
         Ok(x) => x,
         Err(e) => return Verdict::error(e),
     };
@@ -779,263 +781,4 @@ async fn first_still_works(ctx: &Ctx, ws: &mut EngineWs) -> Result<String, Strin
         }
         other => Err(incoming_text(&other)),
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers shared with the other case files of this directory.
-// ---------------------------------------------------------------------------------------------
-
-const V4: ProtocolVersion = ProtocolVersion::V4;
-
-/// GETs (answering nothing else) until a ping arrives, then POSTs the pong: the next ping is
-/// `pingInterval` away (EIO4-HB-004). Returns the other packets seen.
-pub(super) async fn sync_to_pong(
-    ctx: &Ctx,
-    ep: &EnginePolling,
-) -> Result<Vec<Packet<'static>>, String> {
-    let deadline = Instant::now() + ctx.heartbeat_window() + ctx.quick();
-    let mut others = Vec::new();
-    // Bounded by the deadline; each round is one GET.
-    for _ in 0..1000 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        let (r, packets) = ep.get(left).await?;
-        if r.status != 200 {
-            return Err(format!("GET answered {}", response_text(&r)));
-        }
-        let mut pinged = false;
-        for p in packets {
-            if p.kind == PacketType::Ping {
-                pinged = true;
-            } else {
-                others.push(p);
-            }
-        }
-        if pinged {
-            let r = ep.post(&[Packet::pong()]).await?;
-            if r.status != 200 {
-                return Err(format!("pong POST answered {}", response_text(&r)));
-            }
-            return Ok(others);
-        }
-    }
-    Err("no ping within pingInterval + pingTimeout".to_owned())
-}
-
-/// Opens the upgrade WebSocket for `ep`'s sid, sends `2probe` and expects `3probe`. Returns the
-/// WebSocket and when `2probe` was sent.
-pub(super) async fn probe(ctx: &Ctx, ep: &EnginePolling) -> Result<(EngineWs, Instant), String> {
-    let mut ws = EngineWs::upgrade(ctx, ep.sid()).await?;
-    let sent = Instant::now();
-    ws.send(&Packet::ping_probe()).await?;
-    match ws.recv(ctx.quick()).await {
-        Ok(Incoming::Packet(p)) if p == Packet::pong_probe() => Ok((ws, sent)),
-        other => Err(format!(
-            "`2probe` not answered with `3probe`: {}",
-            incoming_text(&other)
-        )),
-    }
-}
-
-/// A whole upgrade as the reference client does it: sync to a pong, park a GET, probe, wait for
-/// the GET to be released, send `5`. Returns the WebSocket, now the session transport.
-pub(super) async fn upgrade(ctx: &Ctx, ep: &EnginePolling) -> Result<EngineWs, String> {
-    sync_to_pong(ctx, ep).await?;
-    let mut get = ep.spawn_get(ctx.quick());
-    let (mut ws, _) = probe(ctx, ep).await?;
-    let r = get
-        .wait(ctx.quick())
-        .await
-        .map_err(|e| format!("the parked GET was not released: {e}"))?;
-    if r.status != 200 {
-        return Err(format!("the parked GET answered {}", response_text(&r)));
-    }
-    ws.send(&Packet::upgrade()).await?;
-    Ok(ws)
-}
-
-/// Joins `/` over polling: POSTs `40`, then GETs until the CONNECT answer and the `auth` event
-/// (TESTEE1-CORE-002) arrived, answering pings.
-pub(super) async fn polling_join(ctx: &Ctx, ep: &EnginePolling) -> Result<(), String> {
-    let connect = socket_io::Packet::connect(Namespace::MAIN, None)
-        .map_err(|e| e.to_string())?
-        .to_wire();
-    let r = ep.post(&[Packet::message(&connect)]).await?;
-    if r.status != 200 {
-        return Err(format!("CONNECT POST answered {}", response_text(&r)));
-    }
-    let (mut connected, mut authed) = (false, false);
-    let deadline = Instant::now() + ctx.quick();
-    // Bounded by the deadline; each round is one GET.
-    for _ in 0..1000 {
-        if connected && authed {
-            return Ok(());
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        let packets = ep.next_packets(left).await?;
-        for p in &packets {
-            match sio(p) {
-                Some(s) if s.kind == socket_io::PacketType::Connect => connected = true,
-                Some(s)
-                    if s.event_name().and_then(|n| n.as_str().map(str::to_owned))
-                        == Some("auth".to_owned()) =>
-                {
-                    authed = true;
-                }
-                _ => {
-                    return Err(format!(
-                        "unexpected packet while joining: {}",
-                        packet_text(p)
-                    ));
-                }
-            }
-        }
-    }
-    if connected && authed {
-        Ok(())
-    } else {
-        Err(format!(
-            "joining `/` over polling: CONNECT answer {connected}, `auth` event {authed}"
-        ))
-    }
-}
-
-/// The Engine.IO message text of a Socket.IO EVENT `[name, arg]` on `/`.
-pub(super) fn event_text(name: &str, arg: &serde_json::Value) -> String {
-    let mut out = String::new();
-    // An event name that is not reserved and one JSON argument always encode.
-    let _ = socket_io::encode_event(&Namespace::MAIN, name, &[arg], None, &mut out);
-    out
-}
-
-/// The Socket.IO packet inside an Engine.IO message, if it decodes.
-pub(super) fn sio(p: &Packet<'_>) -> Option<socket_io::Packet<'static>> {
-    if p.kind != PacketType::Message {
-        return None;
-    }
-    let text = p.data.as_text()?;
-    socket_io::Packet::decode(text, socket_io::ProtocolVersion::V5, &Limits::default())
-        .ok()
-        .map(socket_io::Packet::into_owned)
-}
-
-/// The single argument of a `message-back` event, if `p` is one.
-pub(super) fn message_back(p: &Packet<'_>) -> Option<serde_json::Value> {
-    let s = sio(p)?;
-    if s.event_name()?.as_str()? != "message-back" {
-        return None;
-    }
-    s.args::<(serde_json::Value,)>().ok().map(|(v,)| v)
-}
-
-/// The packets of a 200 polling response (none when it does not decode).
-pub(super) fn decoded(r: &HttpResponse) -> Vec<Packet<'static>> {
-    if r.status != 200 {
-        return Vec::new();
-    }
-    let Some(text) = r.text() else {
-        return Vec::new();
-    };
-    payload::decode_v4(text)
-        .map(|p| p.map(Packet::into_owned))
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap_or_default()
-}
-
-/// The numeric `code` of a JSON error body.
-pub(super) fn error_code(r: &HttpResponse) -> Option<u8> {
-    ErrorBody::decode(r.text()?).ok().map(|b| b.code)
-}
-
-/// `HTTP <status> <body>` for reports (body cut at 200 characters).
-pub(super) fn response_text(r: &HttpResponse) -> String {
-    let body = String::from_utf8_lossy(&r.body);
-    let cut: String = body.chars().take(200).collect();
-    format!("HTTP {} {cut:?}", r.status)
-}
-
-/// The wire text of one packet.
-pub(super) fn packet_text(p: &Packet<'_>) -> String {
-    let mut out = String::new();
-    p.encode_text(V4, &mut out);
-    format!("{out:?}")
-}
-
-/// What a WebSocket read gave, for reports.
-pub(super) fn incoming_text(i: &Result<Incoming, String>) -> String {
-    match i {
-        Ok(Incoming::Packet(p)) => packet_text(p),
-        Ok(Incoming::Undecodable(code)) => format!("an undecodable frame ({code})"),
-        Ok(Incoming::Closed(code)) => format!("the connection closed (code {code:?})"),
-        Err(e) => e.clone(),
-    }
-}
-
-/// The polling query for `sid` (percent-encoded: sids are opaque, EIO4-HS-014).
-pub(super) fn polling_query(sid: &str) -> String {
-    let mut out = String::from("EIO=4&transport=polling&sid=");
-    for b in sid.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Checks that the session `sid` is gone: a polling GET gets 400 with code 1 (EIO4-CLOSE-008).
-pub(super) async fn expect_sid_gone(ctx: &Ctx, sid: &str) -> Result<String, String> {
-    match ctx.polling().get(&polling_query(sid), ctx.quick()).await {
-        Ok(r) if r.status == 400 && error_code(&r) == Some(1) => Ok(response_text(&r)),
-        Ok(r) => Err(response_text(&r)),
-        Err(e) => Err(format!("GET failed: {e}")),
-    }
-}
-
-/// Joins `/` on a WebSocket session: sends `40` and reads until the CONNECT answer, answering
-/// pings. A Socket.IO server closes a session that joins nothing within its connect timeout.
-pub(super) async fn ws_join(ctx: &Ctx, ws: &mut EngineWs) -> Result<(), String> {
-    let connect = socket_io::Packet::connect(Namespace::MAIN, None)
-        .map_err(|e| e.to_string())?
-        .to_wire();
-    ws.send(&Packet::message(&connect)).await?;
-    let deadline = Instant::now() + ctx.quick();
-    // Bounded by the deadline; each round reads one packet.
-    for _ in 0..1000 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match ws.recv(left).await {
-            Ok(Incoming::Packet(p)) if p.kind == PacketType::Ping => {
-                ws.send(&Packet::pong()).await?;
-            }
-            Ok(Incoming::Packet(p)) => {
-                if sio(&p).is_some_and(|s| s.kind == socket_io::PacketType::Connect) {
-                    return Ok(());
-                }
-            }
-            other => return Err(format!("joining `/`: {}", incoming_text(&other))),
-        }
-    }
-    Err("joining `/`: no CONNECT answer".to_owned())
-}
-
-/// Starts a GET and gives it a moment (half the tolerance) to reach the server and park there.
-pub(super) async fn park(ctx: &Ctx, ep: &EnginePolling) -> crate::transport::PendingRequest {
-    let get = ep.spawn_get(ctx.heartbeat_window() + ctx.quick());
-    tokio::time::sleep(ctx.tolerance() / 2).await;
-    get
-}
-
-/// The Engine.IO message text of a Socket.IO EVENT `[name]` on `/`, without arguments.
-pub(super) fn event0_text(name: &str) -> String {
-    let mut out = String::new();
-    let none: [serde_json::Value; 0] = [];
-    // An event name that is not reserved, without arguments, always encodes.
-    let _ = socket_io::encode_event(&Namespace::MAIN, name, &none, None, &mut out);
-    out
 }

@@ -4,17 +4,14 @@
 //! `message` is echoed as `message-back`, which makes the server send text and binary. Frames are
 //! read raw ([`WsEvent`]) so that their types can be checked.
 
-use std::time::Duration;
-
 use socketio_codec::engine_io::{Packet, ProtocolVersion};
 use socketio_codec::socket_io::Value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
-use super::polling::{connect_text, event_args, event_text, show};
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::EngineWs;
+use crate::client::{EngineWs, connect_text, describe_frame, event_args, event_message, show_body};
 use crate::ctx::Ctx;
 use crate::transport::WsEvent;
 
@@ -78,116 +75,14 @@ pub(crate) const CASES: &[Case] = &[
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (also used by limits.rs).
-
-/// Opens a WebSocket-only session with `query` and reads its open packet.
-pub(super) async fn open_ws(ctx: &Ctx, query: &str) -> Result<EngineWs, String> {
-    let mut ws = EngineWs::connect(ctx, query).await?;
-    match ws.ws.recv(ctx.quick()).await {
-        Ok(WsEvent::Text(t)) if t.starts_with('0') => Ok(ws),
-        Ok(other) => Err(format!(
-            "expected the open packet first, got {}",
-            describe(&other)
-        )),
-        Err(e) => Err(format!("no open packet: {e}")),
-    }
-}
-
-/// The next frame or the end, answering pings (`2` → `3`) and skipping server noops (`6`,
-/// which a client discards: EIO4-PKT-010) on the way.
-pub(super) async fn next_event(ws: &mut EngineWs, timeout: Duration) -> Result<WsEvent, String> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    for _ in 0..1000 {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match ws.ws.recv(left).await {
-            Ok(WsEvent::Text(t)) if t == "2" => {
-                ws.send(&Packet::pong()).await?;
-            }
-            Ok(WsEvent::Text(t)) if t == "6" => {}
-            Ok(event) => return Ok(event),
-            Err(e) if e.is_timeout() => {
-                return Err(format!("nothing within {} ms", timeout.as_millis()));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    Err("too many pings".to_owned())
-}
-
-/// The answer to a Socket.IO CONNECT sent on `ws`: the next frame that is not an EVENT `42…`
-/// (events emitted by a connect handler may come first, which SIO5-NS-005 grades elsewhere),
-/// answering pings on the way. The skipped events are named in the error, and stay in the
-/// transcript.
-pub(super) async fn next_connect_answer(
-    ws: &mut EngineWs,
-    timeout: Duration,
-) -> Result<WsEvent, String> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut skipped = 0;
-    for _ in 0..100 {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match next_event(ws, left).await {
-            Ok(WsEvent::Text(t)) if t.starts_with("42") => skipped += 1,
-            Ok(event) => return Ok(event),
-            Err(e) if skipped > 0 => return Err(format!("{e} (after {skipped} EVENT frames)")),
-            Err(e) => return Err(e),
-        }
-    }
-    Err("too many EVENT frames before the CONNECT answer".to_owned())
-}
-
-/// One frame for "seen" texts.
-pub(super) fn describe(event: &WsEvent) -> String {
-    match event {
-        WsEvent::Text(t) => format!("text frame {}", show(t.as_bytes())),
-        WsEvent::Binary(b) => format!("binary frame {}", hex(b)),
-        WsEvent::Closed { .. } => format!(
-            "connection closed (code {})",
-            event
-                .browser_close_code()
-                .map_or("none".to_owned(), |c| c.to_string())
-        ),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    if bytes.len() > 64 {
-        return format!("of {} bytes", bytes.len());
-    }
-    let all: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("<{}>", all.join(" "))
-}
-
-/// Joins `/`: sends CONNECT and reads until its answer and the testee's `auth` event came.
-pub(super) async fn join_ws(ctx: &Ctx, ws: &mut EngineWs) -> Result<(), String> {
-    let connect = connect_text();
-    ws.send(&Packet::message(&connect)).await?;
-    let (mut connected, mut auth) = (false, false);
-    let deadline = tokio::time::Instant::now() + ctx.quick();
-    for _ in 0..20 {
-        if connected && auth {
-            return Ok(());
-        }
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match next_event(ws, left).await? {
-            WsEvent::Text(t) => {
-                connected |= t.starts_with("40{");
-                auth |= t.starts_with("42[\"auth\"");
-            }
-            other => return Err(format!("joining `/`: {}", describe(&other))),
-        }
-    }
-    Err(format!(
-        "joining `/`: CONNECT answer seen: {connected}, `auth` event seen: {auth}"
-    ))
-}
+// Helpers.
 
 /// Opens a session with `query` and joins `/`; an ERROR verdict when that fails.
 async fn open_joined(ctx: &Ctx, query: &str) -> Result<EngineWs, Verdict> {
-    let mut ws = open_ws(ctx, query)
+    let mut ws = EngineWs::open_query(ctx, query)
         .await
         .map_err(|e| Verdict::error(format!("could not open a WebSocket session: {e}")))?;
-    if let Err(e) = join_ws(ctx, &mut ws).await {
+    if let Err(e) = ws.join_and_auth(ctx).await {
         ws.close().await;
         return Err(Verdict::error(e));
     }
@@ -207,7 +102,7 @@ async fn read_frames(ctx: &Ctx, ws: &mut EngineWs, n: usize) -> (Vec<WsEvent>, O
     let mut frames = Vec::new();
     for _ in 0..n {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match next_event(ws, left).await {
+        match ws.next_frame(left).await {
             Ok(event) => {
                 let closed = event.is_closed();
                 frames.push(event);
@@ -222,7 +117,7 @@ async fn read_frames(ctx: &Ctx, ws: &mut EngineWs, n: usize) -> (Vec<WsEvent>, O
 }
 
 fn describe_all(frames: &[WsEvent], error: &Option<String>) -> String {
-    let mut all: Vec<String> = frames.iter().map(describe).collect();
+    let mut all: Vec<String> = frames.iter().map(describe_frame).collect();
     if let Some(e) = error {
         all.push(e.clone());
     }
@@ -235,16 +130,16 @@ async fn text_frames(ctx: Ctx) -> Verdict {
     let words = ["one", "two"];
     let sent: Vec<String> = words
         .iter()
-        .map(|w| event_text(&event_args("message", vec![Value::String((*w).into())])).0)
+        .map(|w| event_message(&event_args("message", &[Value::String((*w).into())]), None).0)
         .collect();
     let echoes: Vec<WsEvent> = words
         .iter()
         .map(|w| {
             WsEvent::Text(wire(
-                &event_text(&event_args(
-                    "message-back",
-                    vec![Value::String((*w).into())],
-                ))
+                &event_message(
+                    &event_args("message-back", &[Value::String((*w).into())]),
+                    None,
+                )
                 .0,
             ))
         })
@@ -270,14 +165,14 @@ async fn text_frames(ctx: Ctx) -> Verdict {
 }
 
 async fn noop_and_stray_upgrade_ignored(ctx: Ctx) -> Verdict {
-    let (sent, _) = event_text(&event_args(
-        "message",
-        vec![Value::String("after-6-and-5".into())],
-    ));
-    let (echo, _) = event_text(&event_args(
-        "message-back",
-        vec![Value::String("after-6-and-5".into())],
-    ));
+    let (sent, _) = event_message(
+        &event_args("message", &[Value::String("after-6-and-5".into())]),
+        None,
+    );
+    let (echo, _) = event_message(
+        &event_args("message-back", &[Value::String("after-6-and-5".into())]),
+        None,
+    );
     let want = WsEvent::Text(wire(&echo));
     let expected = format!(
         "after `6` and `5`, the session still echoes: {}",
@@ -317,12 +212,14 @@ async fn binary_echo_case(
     echo_attachment: WsEvent,
     expected: &str,
 ) -> Verdict {
-    let (text, attachments) =
-        event_text(&event_args("message", vec![Value::Binary(bytes.to_vec())]));
-    let (echo_text, _) = event_text(&event_args(
-        "message-back",
-        vec![Value::Binary(bytes.to_vec())],
-    ));
+    let (text, attachments) = event_message(
+        &event_args("message", &[Value::Binary(bytes.to_vec())]),
+        None,
+    );
+    let (echo_text, _) = event_message(
+        &event_args("message-back", &[Value::Binary(bytes.to_vec())]),
+        None,
+    );
     let echoes = vec![WsEvent::Text(wire(&echo_text)), echo_attachment];
     let mut ws = match open_joined(ctx, query).await {
         Ok(ws) => ws,
@@ -395,9 +292,11 @@ async fn wait_closed(ctx: &Ctx, ws: &mut EngineWs) -> Result<Option<u16>, String
     let mut seen = Vec::new();
     for _ in 0..100 {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match next_event(ws, left).await {
+        match ws.next_frame(left).await {
             Ok(event @ WsEvent::Closed { .. }) => return Ok(event.browser_close_code()),
-            Ok(other) => seen.push(describe(&other)),
+            Ok(other) => seen.push(describe_frame(&other)),
+            // Anything but the deadline is the connection ending without a close frame.
+            Err(e) if !e.starts_with("nothing within") => return Ok(None),
             Err(e) => {
                 seen.push(e);
                 break;
@@ -412,7 +311,7 @@ async fn empty_text_frame(ctx: Ctx) -> Verdict {
         "the server closes the WebSocket within {} ms of an empty text frame",
         ctx.quick().as_millis()
     );
-    let mut ws = match open_ws(&ctx, WS_QUERY).await {
+    let mut ws = match EngineWs::open_query(&ctx, WS_QUERY).await {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
@@ -438,7 +337,7 @@ async fn empty_text_frame(ctx: Ctx) -> Verdict {
 async fn fragmented_message(ctx: Ctx) -> Verdict {
     let expected = "the CONNECT `40` sent as a text fragment `4` and a continuation `0` is answered \
                     with `40{…}`";
-    let mut ws = match open_ws(&ctx, WS_QUERY).await {
+    let mut ws = match EngineWs::open_query(&ctx, WS_QUERY).await {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };
@@ -455,11 +354,11 @@ async fn fragmented_message(ctx: Ctx) -> Verdict {
         ws.close().await;
         return Verdict::error(format!("could not send the fragments: {e}"));
     }
-    let verdict = match next_connect_answer(&mut ws, ctx.quick()).await {
+    let verdict = match ws.next_connect_answer(ctx.quick()).await {
         Ok(WsEvent::Text(t)) if t.starts_with("40{") => {
-            Verdict::pass(expected, format!("text frame {}", show(t.as_bytes())))
+            Verdict::pass(expected, format!("text frame {}", show_body(t.as_bytes())))
         }
-        Ok(other) => Verdict::fail(expected, describe(&other)),
+        Ok(other) => Verdict::fail(expected, describe_frame(&other)),
         Err(e) => Verdict::fail(expected, e),
     };
     ws.close().await;
@@ -469,7 +368,7 @@ async fn fragmented_message(ctx: Ctx) -> Verdict {
 async fn close_code_parse_error(ctx: Ctx) -> Verdict {
     let expected = "the WebSocket is closed after the undecodable packet `x` (any close code; the \
                     reference sends a close frame without a code: 1005)";
-    let mut ws = match open_ws(&ctx, WS_QUERY).await {
+    let mut ws = match EngineWs::open_query(&ctx, WS_QUERY).await {
         Ok(ws) => ws,
         Err(e) => return Verdict::error(e),
     };

@@ -6,10 +6,10 @@ use socketio_codec::socket_io::Value;
 
 use super::{event_args_of, has_event};
 use crate::case::{Case, Grade, Verdict, case_fn};
+use crate::client::event_message;
 use crate::client::show;
 use crate::client::v3::{
-    OCTET_STREAM, V3Polling, V3Ws, event_message, hex, is_octet_stream, packets_text,
-    response_text, v3_text,
+    OCTET_STREAM, V3Polling, V3Ws, hex, is_octet_stream, packets_text, response_text, v3_text,
 };
 use crate::ctx::Ctx;
 use crate::transport::{HttpResponse, WsEvent};

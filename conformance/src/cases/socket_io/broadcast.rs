@@ -128,7 +128,7 @@ async fn broadcast_all(ctx: Ctx, transport: Transport) -> Verdict {
         return Verdict::error(e);
     }
     let counts = count_received(&ctx, &mut conns, "/", "broadcast-back", &token).await;
-    conns.iter().for_each(SioConn::close);
+    conns.iter().for_each(|c| c.close());
     Verdict::check(
         counts.iter().all(|c| *c == 1),
         expected,
@@ -155,7 +155,7 @@ async fn broadcast_others(ctx: Ctx, transport: Transport) -> Verdict {
         return Verdict::error(e);
     }
     let counts = count_received(&ctx, &mut conns, "/", "broadcast-back", &token).await;
-    conns.iter().for_each(SioConn::close);
+    conns.iter().for_each(|c| c.close());
     let ok = counts[0] == 0 && counts[1..].iter().all(|c| *c == 1);
     Verdict::check(
         ok,
@@ -195,7 +195,7 @@ async fn room_members_only(ctx: Ctx, transport: Transport) -> Verdict {
         return Verdict::error(e);
     }
     let counts = count_received(&ctx, &mut conns, "/", "room-back", &token).await;
-    conns.iter().for_each(SioConn::close);
+    conns.iter().for_each(|c| c.close());
     Verdict::check(
         counts == [1, 1, 0],
         expected,

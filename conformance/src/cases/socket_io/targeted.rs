@@ -73,7 +73,7 @@ async fn private_target_only(ctx: Ctx, transport: Transport) -> Verdict {
             leaks.push(format!("client {i} received {item}"));
         }
     }
-    conns.iter().for_each(SioConn::close);
+    conns.iter().for_each(|c| c.close());
     match got {
         Err(seen) => Verdict::fail(expected, seen),
         Ok(item) => {

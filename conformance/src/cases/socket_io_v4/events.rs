@@ -100,7 +100,7 @@ async fn echo_and_ack(ctx: Ctx, transport: Transport) -> Verdict {
         return Verdict::error(e);
     }
     let back = conn.expect_event("/", "message-back", ctx.quick()).await;
-    let ack = conn.expect_ack("/", 7, ctx.quick()).await;
+    let ack = conn.expect_ack_item("/", 7, ctx.quick()).await;
     conn.close();
     let ack_args = ack.as_ref().ok().and_then(SioItem::ack).map(|(_, a)| a);
     let ok = back.as_ref().is_ok_and(|(a, _)| *a == args) && ack_args.as_ref() == Some(&args);
@@ -146,7 +146,7 @@ async fn binary_echo(ctx: Ctx, (transport, b64): (Transport, bool)) -> Verdict {
                 && i.event().is_some_and(|(n, _, _)| n == "message-back")
         })
         .await;
-    let ack = conn.expect_ack("/", 3, ctx.quick()).await;
+    let ack = conn.expect_ack_item("/", 3, ctx.quick()).await;
     conn.close();
     let back_args = back
         .as_ref()
