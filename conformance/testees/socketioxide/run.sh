@@ -2,7 +2,7 @@
 # Build (if needed) and start the socketioxide testee.
 #
 #   bash run.sh                  build the release binary when needed, then exec it
-#   bash run.sh --install-only   only build when needed
+#   bash run.sh --install-only   only build when needed (and install the smoke test's npm deps)
 #
 # The binary is rebuilt with `cargo build --release --locked` when it is missing or older than
 # Cargo.toml, Cargo.lock or any file under src/. Configuration is read by the binary from the
@@ -45,6 +45,15 @@ if [ "$needs_build" -eq 1 ]; then
 fi
 
 if [ "$install_only" -eq 1 ]; then
+  # The smoke test (node --test) uses socket.io-client 4.8 from package-lock.json.
+  if command -v npm >/dev/null 2>&1; then
+    npm_marker="node_modules/.package-lock.json"
+    if [ ! -d node_modules ] || [ ! -f "$npm_marker" ] || [ package-lock.json -nt "$npm_marker" ]; then
+      npm ci --no-audit --no-fund 1>&2
+    fi
+  else
+    echo "npm not found: the smoke test (node --test) needs Node.js 20 and npm" >&2
+  fi
   exit 0
 fi
 
