@@ -3,7 +3,8 @@
 //! installs redis-server with apt-get when it is missing) and `node-socketio-4-tls` (https/wss with
 //! a private CA that `--testee` trusts by itself).
 
-use std::path::Path;
+mod common;
+
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -11,33 +12,15 @@ fn runner() -> Command {
     Command::new(env!("CARGO_BIN_EXE_socketio-conformance"))
 }
 
-/// Installs what the testee needs (`run.sh --install-only`), outside the timed run.
+/// Installs what the testee needs, outside the timed run.
 fn provision(testee: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testees")
-        .join(testee);
-    let started = Instant::now();
-    let output = Command::new("bash")
-        .arg(dir.join("run.sh"))
-        .arg("--install-only")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run bash for the {testee} testee: {e}; install bash"));
-    assert!(
-        output.status.success(),
-        "provisioning the {testee} testee failed (exit {:?}); it needs Node.js 20 and npm{}.\n\
-         stderr:\n{}",
-        output.status.code(),
-        if testee.ends_with("redis") {
-            ", and redis-server (installed with apt-get when missing; that needs root or sudo)"
-        } else {
-            ", and openssl"
-        },
-        String::from_utf8_lossy(&output.stderr)
-    );
-    eprintln!(
-        "{testee}: provisioned in {} ms",
-        started.elapsed().as_millis()
-    );
+    let needs = if testee.ends_with("redis") {
+        "Node.js 20 and npm, and redis-server (installed with apt-get when missing; that needs \
+         root or sudo)"
+    } else {
+        "Node.js 20 and npm, and openssl"
+    };
+    common::provision(testee, needs);
 }
 
 /// Runs the runner and returns its output, the parsed JSON report, and how long it took.

@@ -7,7 +7,9 @@
 //! anything else), and four testees and their clients at once on a small machine would only test
 //! the scheduler.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -27,37 +29,14 @@ fn needs(testee: &str) -> &'static str {
     }
 }
 
-/// Installs what the testee and its smoke test need (`run.sh --install-only`), outside the limit.
-fn provision(testee: &str, dir: &Path) {
-    let started = Instant::now();
-    let output = Command::new("bash")
-        .arg(dir.join("run.sh"))
-        .arg("--install-only")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run bash for the {testee} testee: {e}; install bash"));
-    assert!(
-        output.status.success(),
-        "provisioning the {testee} testee failed (exit {:?}); it needs {}.\nstderr:\n{}",
-        output.status.code(),
-        needs(testee),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    eprintln!(
-        "{testee}: provisioned in {} ms",
-        started.elapsed().as_millis()
-    );
-}
-
 /// Runs `node --test smoke.test.mjs` in the testee's folder, killed after [`LIMIT`]; panics with
 /// its output unless it passes.
 ///
 /// Output goes to files, not pipes: nothing reads a pipe while the test runs, and a child blocked
 /// on a full pipe never exits.
 fn smoke(testee: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testees")
-        .join(testee);
-    provision(testee, &dir);
+    let dir = common::testee_dir(testee);
+    common::provision(testee, needs(testee));
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
