@@ -25,23 +25,17 @@ mod sio;
 pub(crate) mod v3;
 mod ws_steps;
 
-#[allow(unused_imports)]
 pub(crate) use eio_ws::Incoming;
-#[allow(unused_imports)]
 pub(crate) use engine::{
-    EnginePolling, EngineWs, decode_body, decode_body_shown, decoded, encode_query, error_code,
-    polling_query,
+    EnginePolling, EngineWs, decode_body_shown, decoded, encode_query, error_code, polling_query,
 };
-#[allow(unused_imports)]
 pub(crate) use messages::{
     connect_text, event_message, event_text, event0_text, is_text_starting, message_back,
     sio_packet,
 };
-#[allow(unused_imports)]
 pub(crate) use polling_steps::expect_sid_gone;
-#[allow(unused_imports)]
 pub(crate) use show::{
-    describe_frame, incoming_text, packet_text, response_text, show_body, show_packet, show_packets,
+    describe_frame, incoming_text, packet_text, response_text, show_body, show_packets,
 };
-#[allow(unused_imports)]
 pub(crate) use sio::{SioConn, SioItem, Transport, event_args, show};
+pub(crate) use ws_steps::connection_ended;

@@ -14,6 +14,15 @@ use super::show::{describe_frame, incoming_text};
 use crate::ctx::Ctx;
 use crate::transport::WsEvent;
 
+/// How an error of [`EngineWs::next_frame`] that is its deadline begins.
+const DEADLINE: &str = "nothing within";
+
+/// Whether an error of [`EngineWs::next_frame`] is the connection ending (a reset, a broken
+/// pipe, a close already reported to a failed send) rather than its deadline passing.
+pub(crate) fn connection_ended(error: &str) -> bool {
+    !error.starts_with(DEADLINE)
+}
+
 impl EngineWs {
     /// Opens a WebSocket-only session with `query` and reads its open packet (as a raw frame,
     /// so that a case can open sessions the codec would not describe, such as `b64=1`).
@@ -44,7 +53,7 @@ impl EngineWs {
                 Ok(WsEvent::Text(t)) if t == "6" => {}
                 Ok(event) => return Ok(event),
                 Err(e) if e.is_timeout() => {
-                    return Err(format!("nothing within {} ms", timeout.as_millis()));
+                    return Err(format!("{DEADLINE} {} ms", timeout.as_millis()));
                 }
                 Err(e) => return Err(e.to_string()),
             }

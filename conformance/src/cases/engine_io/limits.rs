@@ -8,8 +8,8 @@ use socketio_codec::socket_io::Value;
 
 use crate::case::{Case, Grade, Verdict, case_fn};
 use crate::client::{
-    EnginePolling, EngineWs, decode_body_shown, describe_frame, event_args, event_message,
-    show_body,
+    EnginePolling, EngineWs, connection_ended, decode_body_shown, describe_frame, event_args,
+    event_message, show_body,
 };
 use crate::ctx::Ctx;
 use crate::transport::WsEvent;
@@ -331,7 +331,7 @@ async fn websocket_over_max(ctx: Ctx) -> Verdict {
             Err(e) => {
                 // Anything but the deadline is the connection ending (a reset, a broken pipe,
                 // or the close already reported to the failed send): no close frame, 1006.
-                closed = !e.starts_with("nothing within");
+                closed = connection_ended(&e);
                 seen.push(e);
                 break;
             }

@@ -11,7 +11,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 use crate::case::{Case, Grade, Verdict, case_fn};
-use crate::client::{EngineWs, connect_text, describe_frame, event_args, event_message, show_body};
+use crate::client::{
+    EngineWs, connect_text, connection_ended, describe_frame, event_args, event_message, show_body,
+};
 use crate::ctx::Ctx;
 use crate::transport::WsEvent;
 
@@ -296,7 +298,7 @@ async fn wait_closed(ctx: &Ctx, ws: &mut EngineWs) -> Result<Option<u16>, String
             Ok(event @ WsEvent::Closed { .. }) => return Ok(event.browser_close_code()),
             Ok(other) => seen.push(describe_frame(&other)),
             // Anything but the deadline is the connection ending without a close frame.
-            Err(e) if !e.starts_with("nothing within") => return Ok(None),
+            Err(e) if connection_ended(&e) => return Ok(None),
             Err(e) => {
                 seen.push(e);
                 break;
