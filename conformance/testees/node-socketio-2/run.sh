@@ -21,34 +21,13 @@ case "${1:-}" in
   *) echo "usage: run.sh [--install-only]" >&2; exit 2 ;;
 esac
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "install Node.js 20 and npm" >&2
-  exit 1
-fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 20 ]; then
-  echo "install Node.js 20 and npm (found node $(node --version))" >&2
-  exit 1
-fi
+# shellcheck source=../../../scripts/lib/node.sh
+source ../../../scripts/lib/node.sh
+require_node20
 
-# npm ci writes node_modules/.package-lock.json; reinstall when it is missing or older than the
-# lockfile (i.e. the lockfile changed since the last install).
-marker="node_modules/.package-lock.json"
-install() {
-  if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
-    npm ci --no-audit --no-fund 1>&2
-  fi
-}
 # Concurrent starts (tests run in parallel) must not run npm ci in the same folder at once: the
 # install runs under a lock, released before the server starts.
-if command -v flock >/dev/null 2>&1; then
-  (
-    flock 9
-    install
-  ) 9>"${TMPDIR:-/tmp}/socketio-conformance-node-socketio-2.lock"
-else
-  install
-fi
+npm_ci_locked node-socketio-2
 
 if [ "$install_only" -eq 1 ]; then
   exit 0

@@ -29,15 +29,9 @@ esac
 
 say() { echo "node-socketio-4-redis: $*" >&2; }
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "install Node.js 20 and npm"
-  exit 1
-fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 20 ]; then
-  say "install Node.js 20 and npm (found node $(node --version))"
-  exit 1
-fi
+# shellcheck source=../../../scripts/lib/node.sh
+source ../../../scripts/lib/node.sh
+require_node20 "node-socketio-4-redis: "
 
 # Serialise installs between concurrent runs of this script (apt and npm both dislike racing).
 with_lock() {
@@ -77,16 +71,8 @@ install_redis() {
 }
 export -f install_redis say
 
-# npm ci writes node_modules/.package-lock.json; reinstall when it is missing or older than the
-# lockfile (i.e. the lockfile changed since the last install).
-install_node_modules() {
-  local marker="node_modules/.package-lock.json"
-  if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
-    say "npm ci"
-    npm ci --no-audit --no-fund 1>&2
-  fi
-}
-export -f install_node_modules
+install_node_modules() { npm_ci_if_stale "node-socketio-4-redis: "; }
+export -f install_node_modules npm_ci_if_stale
 
 with_lock bash -c install_redis
 with_lock bash -c install_node_modules

@@ -29,15 +29,9 @@ esac
 
 say() { echo "node-socketio-4-tls: $*" >&2; }
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "install Node.js 20 and npm"
-  exit 1
-fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 20 ]; then
-  say "install Node.js 20 and npm (found node $(node --version))"
-  exit 1
-fi
+# shellcheck source=../../../scripts/lib/node.sh
+source ../../../scripts/lib/node.sh
+require_node20 "node-socketio-4-tls: "
 if ! command -v openssl >/dev/null 2>&1; then
   say "install openssl (needed to generate the test certificates)"
   exit 1
@@ -50,11 +44,7 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
-marker="node_modules/.package-lock.json"
-if [ ! -d node_modules ] || [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund 1>&2
-fi
+npm_ci_if_stale "node-socketio-4-tls: "
 
 # rustls refuses a self-signed leaf (it is marked as a CA), so make a CA and a leaf it signs.
 certs_valid() {

@@ -43,10 +43,9 @@ fi
 if [ "$install_only" -eq 1 ]; then
   # The smoke test (node --test) uses socket.io-client 4.8 from package-lock.json.
   if command -v npm >/dev/null 2>&1; then
-    npm_marker="node_modules/.package-lock.json"
-    if [ ! -d node_modules ] || [ ! -f "$npm_marker" ] || [ package-lock.json -nt "$npm_marker" ]; then
-      npm ci --no-audit --no-fund 1>&2
-    fi
+    # shellcheck source=../../../scripts/lib/node.sh
+    source ../../../scripts/lib/node.sh
+    npm_ci_locked python-socketio
   else
     echo "npm not found: the smoke test (node --test) needs Node.js 20 and npm" >&2
   fi
